@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { CvkError } from "./errors.ts";
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+function ioError(path: string, error: unknown): CvkError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new CvkError("IO_FAILED", `Could not write ${path}: ${reason}`, {
+    hint: "Check that the folder exists, is writable and the disk is not full.",
+    cause: error,
+  });
+}
+
+/**
+ * Writes a file whole or not at all: into a temporary sibling, fsync'd, then renamed over the
+ * target (rename is atomic within a filesystem). A crash leaves either the old file or the new one.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await open(temp, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw ioError(path, error);
+  }
+}
+
+/** Synchronous twin of writeFileAtomic, for state that must be on disk before the call returns. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(temp, "w");
+    try {
+      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw ioError(path, error);
+  }
+}

@@ -1,0 +1,86 @@
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { ListDomainsCommand } from "@aws-sdk/client-voice-id";
+import { HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createAwsClients } from "./aws-clients.ts";
+import { QuotaLimiter } from "./quota-limiter.ts";
+import { CVK_VERSION } from "./version.ts";
+
+// A minimal wire-level endpoint: enough to see what the real SDK clients send.
+const seen: { url: string; target: string | null; userAgent: string | null }[] = [];
+let throttleNext = 0;
+const server = setupServer(
+  http.post("http://127.0.0.1:4599/", ({ request }) => {
+    seen.push({
+      url: request.url,
+      target: request.headers.get("x-amz-target"),
+      userAgent: request.headers.get("user-agent"),
+    });
+    if (throttleNext > 0) {
+      throttleNext -= 1;
+      return HttpResponse.json({ __type: "ThrottlingException", message: "Rate exceeded" }, { status: 400 });
+    }
+    return HttpResponse.json({ DomainSummaries: [] });
+  }),
+  http.put("http://127.0.0.1:4599/*", ({ request }) => {
+    seen.push({ url: request.url, target: null, userAgent: request.headers.get("user-agent") });
+    return new HttpResponse(null, { status: 200, headers: { etag: '"x"' } });
+  }),
+);
+
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => {
+  seen.length = 0;
+  throttleNext = 0;
+});
+afterAll(() => server.close());
+
+const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
+
+describe("createAwsClients", () => {
+  it("sends the cvk user agent and routes every service to an explicit endpoint", async () => {
+    const clients = createAwsClients({
+      region: "us-west-2",
+      endpoint: "http://127.0.0.1:4599",
+      credentials,
+      limiter: false,
+    });
+    await clients.voiceId.send(new ListDomainsCommand({}));
+    expect(seen[0]?.target).toBe("VoiceID.ListDomains");
+    expect(seen[0]?.userAgent).toContain(`cvk/${CVK_VERSION}`);
+    clients.destroy();
+  });
+
+  it("uses path-style S3 addressing with an explicit endpoint", async () => {
+    const clients = createAwsClients({
+      region: "us-west-2",
+      endpoint: "http://127.0.0.1:4599",
+      credentials,
+      limiter: false,
+      inProcess: true,
+    });
+    await clients.s3.send(new PutObjectCommand({ Bucket: "my-bucket", Key: "a/b.txt", Body: "hi" }));
+    expect(new URL(seen[0]?.url ?? "").pathname).toBe("/my-bucket/a/b.txt");
+    clients.destroy();
+  });
+
+  it("paces requests through the limiter and reports throttling to it (adaptive retries succeed)", async () => {
+    const limiter = new QuotaLimiter({ quotas: { "voiceid:*": { tps: 1000 } } });
+    const clients = createAwsClients({
+      region: "us-west-2",
+      endpoint: "http://127.0.0.1:4599",
+      credentials,
+      limiter,
+    });
+    throttleNext = 2;
+    const result = await clients.voiceId.send(new ListDomainsCommand({}));
+    expect(result.DomainSummaries).toEqual([]);
+    // Three attempts on the wire, two of them throttled, each one through the limiter.
+    expect(seen).toHaveLength(3);
+    const stats = limiter.stats().find((s) => s.key === "voiceid:ListDomains");
+    expect(stats?.throttles).toBe(2);
+    expect(stats?.currentTps).toBeLessThan(1000);
+    clients.destroy();
+  });
+});

@@ -1,0 +1,101 @@
+import { ConnectClient } from "@aws-sdk/client-connect";
+import { S3Client } from "@aws-sdk/client-s3";
+import { VoiceIDClient, type VoiceIDClientConfig } from "@aws-sdk/client-voice-id";
+import type { FinalizeRequestMiddleware, MetadataBearer } from "@smithy/types";
+import { isThrottlingError } from "./aws-errors.ts";
+import { type QuotaLimiter, sharedQuotaLimiter } from "./quota-limiter.ts";
+import { CVK_VERSION } from "./version.ts";
+
+export interface AwsClientOptions {
+  /** Falls back to the SDK's own resolution (AWS_REGION, the profile's region). */
+  region?: string;
+  /** A named profile from the shared config files (SSO profiles included). */
+  profile?: string;
+  /** One endpoint for Voice ID, Connect and S3, e.g. a sandbox on http://127.0.0.1:4599. */
+  endpoint?: string;
+  /** Explicit credentials; otherwise the SDK's default chain (env, profiles, SSO, container, IMDS). */
+  credentials?: VoiceIDClientConfig["credentials"];
+  /** Pace every request through this limiter; `false` turns pacing off. Defaults to the shared one. */
+  limiter?: QuotaLimiter | false;
+  /** Total attempts per request, first one included (SDK default 3). */
+  maxAttempts?: number;
+  /**
+   * The requests are served in-process (msw): no `Expect: 100-continue`, which an interceptor never
+   * answers, so each large S3 upload would stall for seconds (toolchain-notes.md).
+   */
+  inProcess?: boolean;
+}
+
+export interface AwsClients {
+  voiceId: VoiceIDClient;
+  connect: ConnectClient;
+  s3: S3Client;
+  /** Releases the clients' sockets. */
+  destroy(): void;
+}
+
+type AnyClient = VoiceIDClient | ConnectClient | S3Client;
+
+/**
+ * Adds quota pacing around every attempt (inside the SDK's retry loop, so retries are paced too) and
+ * feeds throttling responses back to the limiter.
+ */
+function addQuotaPacing(client: AnyClient, service: string, limiter: QuotaLimiter): void {
+  // biome-ignore lint/suspicious/noExplicitAny: the pacing step is the same for every command's input type.
+  const pacing: FinalizeRequestMiddleware<any, MetadataBearer> = (next, context) => async (args) => {
+    const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+    const key = `${service}:${operation}`;
+    await limiter.acquire(key);
+    try {
+      const result = await next(args);
+      limiter.onSuccess(key);
+      return result;
+    } catch (error) {
+      if (isThrottlingError(error)) limiter.onThrottle(key);
+      throw error;
+    }
+  };
+  (client.middlewareStack as { add: (m: typeof pacing, o: object) => void }).add(
+    pacing,
+    // finalizeRequest at low priority runs inside the retry middleware (high priority, same step).
+    { step: "finalizeRequest", priority: "low", name: "cvkQuotaPacing", override: true },
+  );
+}
+
+/** The one place cvk constructs AWS SDK clients. */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const common = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    // Adaptive adds client-side rate limiting on top of retries (SDK "adaptive" retry mode).
+    retryMode: "adaptive",
+    maxAttempts: options.maxAttempts ?? 5,
+    customUserAgent: [["cvk", CVK_VERSION]] as [string, string][],
+  };
+  const voiceId = new VoiceIDClient(common);
+  const connect = new ConnectClient(common);
+  const s3 = new S3Client({
+    ...common,
+    // Bucket names as hosts do not resolve against an explicit endpoint (a sandbox on 127.0.0.1).
+    forcePathStyle: options.endpoint !== undefined,
+    ...(options.inProcess ? { expectContinueHeader: false } : {}),
+  });
+  const limiter = options.limiter === undefined ? sharedQuotaLimiter() : options.limiter;
+  if (limiter) {
+    addQuotaPacing(voiceId, "voiceid", limiter);
+    addQuotaPacing(connect, "connect", limiter);
+    addQuotaPacing(s3, "s3", limiter);
+  }
+  return {
+    voiceId,
+    connect,
+    s3,
+    destroy() {
+      voiceId.destroy();
+      connect.destroy();
+      s3.destroy();
+    },
+  };
+}

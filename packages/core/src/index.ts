@@ -1,0 +1,59 @@
+export { writeFileAtomic, writeFileAtomicSync } from "./atomic-file.ts";
+export { type AwsClientOptions, type AwsClients, createAwsClients } from "./aws-clients.ts";
+export {
+  type AwsErrorContext,
+  awsErrorName,
+  fromAwsError,
+  isNotFoundError,
+  isThrottlingError,
+} from "./aws-errors.ts";
+export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export {
+  DEFAULT_CONFIG_FILE,
+  type EnvironmentSelection,
+  type LoadedConfig,
+  loadConfigFile,
+  mergeSettings,
+  requireSetting,
+  selectEnvironment,
+} from "./config.ts";
+export { type ConfigFile, configJsonSchema, type EnvironmentConfig } from "./config-schema.ts";
+export {
+  type CredentialCheck,
+  checkCredentials,
+  describeCredentialSource,
+  maskAccessKeyId,
+} from "./credentials.ts";
+export { CvkError, type CvkErrorCode, type CvkErrorOptions, isCvkError, toCvkError } from "./errors.ts";
+export {
+  type CvkEvent,
+  type CvkEventListener,
+  ignoreEvents,
+  type StepReporter,
+  stepReporter,
+} from "./events.ts";
+export {
+  DOCUMENTED_QUOTAS,
+  QuotaLimiter,
+  type QuotaLimiterOptions,
+  type QuotaLimiterStats,
+  type RateQuota,
+  sharedQuotaLimiter,
+} from "./quota-limiter.ts";
+export { type JournalEntry, RunJournal, type RunJournalOptions } from "./run-journal.ts";
+export {
+  formatS3Uri,
+  isValidS3Uri,
+  joinS3Key,
+  parseS3Uri,
+  type S3Location,
+  VOICE_ID_S3_URI_PATTERN,
+} from "./s3-uri.ts";
+export {
+  type GlobalFlags,
+  type Resolved,
+  type ResolvedSettings,
+  resolveSettings,
+  type SettingSource,
+} from "./settings.ts";
+export { CVK_VERSION } from "./version.ts";

@@ -40,7 +40,7 @@ const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 
 describe("createAwsClients", () => {
   it("sends the cvk user agent and routes every service to an explicit endpoint", async () => {
-    const clients = createAwsClients({
+    const clients = await createAwsClients({
       region: "us-west-2",
       endpoint: "http://127.0.0.1:4599",
       credentials,
@@ -53,7 +53,7 @@ describe("createAwsClients", () => {
   });
 
   it("uses path-style S3 addressing with an explicit endpoint", async () => {
-    const clients = createAwsClients({
+    const clients = await createAwsClients({
       region: "us-west-2",
       endpoint: "http://127.0.0.1:4599",
       credentials,
@@ -67,7 +67,7 @@ describe("createAwsClients", () => {
 
   it("paces requests through the limiter and reports throttling to it (adaptive retries succeed)", async () => {
     const limiter = new QuotaLimiter({ quotas: { "voiceid:*": { tps: 1000 } } });
-    const clients = createAwsClients({
+    const clients = await createAwsClients({
       region: "us-west-2",
       endpoint: "http://127.0.0.1:4599",
       credentials,

@@ -1,6 +1,6 @@
-import { ConnectClient } from "@aws-sdk/client-connect";
-import { S3Client } from "@aws-sdk/client-s3";
-import { VoiceIDClient, type VoiceIDClientConfig } from "@aws-sdk/client-voice-id";
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { VoiceIDClient, VoiceIDClientConfig } from "@aws-sdk/client-voice-id";
 import type { FinalizeRequestMiddleware, MetadataBearer } from "@smithy/types";
 import { isThrottlingError } from "./aws-errors.ts";
 import { type QuotaLimiter, sharedQuotaLimiter } from "./quota-limiter.ts";
@@ -62,8 +62,16 @@ function addQuotaPacing(client: AnyClient, service: string, limiter: QuotaLimite
   );
 }
 
-/** The one place cvk constructs AWS SDK clients. */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+/**
+ * The one place cvk constructs AWS SDK clients. The SDK packages are loaded on first use: together
+ * they take ~0.6 s to import, which `cvk --help` and offline commands should not pay.
+ */
+export async function createAwsClients(options: AwsClientOptions = {}): Promise<AwsClients> {
+  const [{ VoiceIDClient }, { ConnectClient }, { S3Client }] = await Promise.all([
+    import("@aws-sdk/client-voice-id"),
+    import("@aws-sdk/client-connect"),
+    import("@aws-sdk/client-s3"),
+  ]);
   const common = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
@@ -97,5 +105,32 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       connect.destroy();
       s3.destroy();
     },
+  };
+}
+
+export interface ServiceEndpoints {
+  voiceId: string;
+  connect: string;
+  s3: string;
+}
+
+/** The URLs the clients will call, as the SDK's own endpoint rules resolve them (for `cvk doctor`). */
+export async function resolveServiceEndpoints(clients: AwsClients): Promise<ServiceEndpoints> {
+  const region = await clients.voiceId.config.region();
+  const base = { Region: region, UseFIPS: false, UseDualStack: false };
+  const explicit = clients.voiceId.config.endpoint ? await clients.voiceId.config.endpoint() : undefined;
+  if (explicit) {
+    const url = `${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ""}${explicit.path}`;
+    return { voiceId: url, connect: url, s3: url };
+  }
+  return {
+    voiceId: clients.voiceId.config.endpointProvider(base).url.href,
+    connect: clients.connect.config.endpointProvider(base).url.href,
+    s3: clients.s3.config.endpointProvider({
+      ...base,
+      ForcePathStyle: false,
+      Accelerate: false,
+      UseArnRegion: false,
+    }).url.href,
   };
 }

@@ -152,6 +152,9 @@ describe("settings precedence", () => {
     expect(fromConfig.region).toMatchObject({ value: "eu-west-2", source: "config" });
     expect(fromConfig.region.from).toMatch(/cvk\.config\.yaml:12$/);
 
+    // dev inherits its Region from defaults: the source points at the defaults line.
+    expect(resolveSettings({ config: path, env: "dev" }, {}).region.from).toMatch(/cvk\.config\.yaml:3$/);
+
     const fromVariable = resolveSettings({ config: path, env: "prod" }, { CVK_REGION: "ap-southeast-2" });
     expect(fromVariable.region).toMatchObject({
       value: "ap-southeast-2",

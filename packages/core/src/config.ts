@@ -16,8 +16,27 @@ export interface LoadedConfig {
   /** Absolute path of the file read. */
   path: string;
   file: ConfigFile;
-  /** Where each key path was written, for messages that point at a line. */
+  /** Where each key path was written (`file:line`), for messages that point at a line. */
   locate(path: readonly (string | number)[]): string;
+  /** Whether the file itself sets this key path (before defaults are merged). */
+  has(path: readonly (string | number)[]): boolean;
+}
+
+function hasPath(raw: unknown, keyPath: readonly (string | number)[]): boolean {
+  let node = raw;
+  for (const key of keyPath) {
+    if (typeof node !== "object" || node === null || !(key in node)) return false;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return true;
+}
+
+/** `file:line` of a setting as an environment sees it: its own block first, then `defaults`. */
+export function locateSetting(selection: EnvironmentSelection, keyPath: readonly string[]): string {
+  const own = ["environments", selection.name, ...keyPath];
+  if (selection.source.has(own) || !selection.source.has(["defaults", ...keyPath]))
+    return selection.source.locate(own);
+  return selection.source.locate(["defaults", ...keyPath]);
 }
 
 type KeyPath = readonly PropertyKey[];
@@ -30,10 +49,11 @@ function formatKey(path: KeyPath): string {
 }
 
 /** Reads and validates a config file; every problem names the file, the line and the key. */
-export function loadConfigFile(path: string): LoadedConfig {
+export function loadConfigFile(path: string, options: { displayPath?: string } = {}): LoadedConfig {
   const absolute = resolve(path);
+  const shown = options.displayPath ?? path;
   if (!existsSync(absolute)) {
-    throw new CvkError("CONFIG_NOT_FOUND", `Config file not found: ${path}`, {
+    throw new CvkError("CONFIG_NOT_FOUND", `Config file not found: ${shown}`, {
       hint: `Create ${DEFAULT_CONFIG_FILE} (see fixtures/cvk.config.example.yaml) or pass --config FILE.`,
     });
   }
@@ -47,7 +67,7 @@ export function loadConfigFile(path: string): LoadedConfig {
     const line = lineOf(firstError.pos[0]);
     throw new CvkError(
       "CONFIG_INVALID",
-      `${path}:${line}: YAML syntax error: ${firstError.message.split("\n")[0]}`,
+      `${shown}:${line}: YAML syntax error: ${firstError.message.split("\n")[0]}`,
       {
         hint: "Fix the YAML syntax at that line (indentation, quoting, a missing colon).",
       },
@@ -79,12 +99,13 @@ export function loadConfigFile(path: string): LoadedConfig {
 
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const parsed = configFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw configError(path, parsed.error, locateLine, raw);
+  if (!parsed.success) throw configError(shown, parsed.error, locateLine, raw);
 
   return {
     path: absolute,
     file: parsed.data,
-    locate: (keyPath) => `${path}:${locateLine(keyPath)}`,
+    locate: (keyPath) => `${shown}:${locateLine(keyPath)}`,
+    has: (keyPath) => hasPath(raw, keyPath),
   };
 }
 

@@ -1,5 +1,11 @@
 export { writeFileAtomic, writeFileAtomicSync } from "./atomic-file.ts";
-export { type AwsClientOptions, type AwsClients, createAwsClients } from "./aws-clients.ts";
+export {
+  type AwsClientOptions,
+  type AwsClients,
+  createAwsClients,
+  resolveServiceEndpoints,
+  type ServiceEndpoints,
+} from "./aws-clients.ts";
 export {
   type AwsErrorContext,
   awsErrorName,
@@ -13,6 +19,7 @@ export {
   type EnvironmentSelection,
   type LoadedConfig,
   loadConfigFile,
+  locateSetting,
   mergeSettings,
   requireSetting,
   selectEnvironment,

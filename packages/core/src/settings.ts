@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import {
   DEFAULT_CONFIG_FILE,
   type EnvironmentSelection,
   loadConfigFile,
+  locateSetting,
   selectEnvironment,
 } from "./config.ts";
 import { CvkError } from "./errors.ts";
@@ -64,7 +65,12 @@ export function resolveSettings(
 
   let environment: EnvironmentSelection | undefined;
   if (configPath.value !== undefined) {
-    const loaded = loadConfigFile(resolve(cwd, configPath.value));
+    const absolute = resolve(cwd, configPath.value);
+    const loaded = loadConfigFile(absolute, {
+      displayPath: isAbsolute(configPath.value)
+        ? configPath.value
+        : relative(process.cwd(), absolute) || configPath.value,
+    });
     const names = Object.keys(loaded.file.environments);
     const name = envName.value ?? (names.length === 1 ? names[0] : undefined);
     if (name === undefined) {
@@ -84,7 +90,7 @@ export function resolveSettings(
   const fromConfig = (value: string | undefined, key: string): Resolved<string> =>
     value === undefined || !environment
       ? { value: undefined, source: "none" }
-      : { value, source: "config", from: environment.source.locate(["environments", environment.name, key]) };
+      : { value, source: "config", from: locateSetting(environment, [key]) };
   const layered = (
     flag: string | undefined,
     flagName: string,

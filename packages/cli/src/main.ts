@@ -1,0 +1,158 @@
+import { CVK_VERSION, CvkError, type GlobalFlags, toCvkError } from "@cvk/core";
+import yargs from "yargs";
+import type { CommandDefinition } from "./command.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { type CommandContext, createContext } from "./context.ts";
+import { Output, type Streams } from "./output.ts";
+
+export interface MainOptions extends Partial<Streams> {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const COMMANDS: CommandDefinition[] = [doctorCommand as CommandDefinition];
+
+/** Global flags as yargs parsed them. */
+interface ParsedGlobals {
+  env?: string;
+  config?: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  sandbox?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  progress?: boolean;
+  verbose?: boolean;
+}
+
+/** Looks for output flags before yargs runs, so even a usage error is shown the way the user asked. */
+function earlyOutputOptions(argv: string[]) {
+  return {
+    json: argv.includes("--json"),
+    quiet: argv.includes("--quiet") || argv.includes("-q"),
+    verbose: argv.includes("--verbose"),
+    progress: !argv.includes("--no-progress"),
+  };
+}
+
+/** Runs the cvk command line and returns the exit code: 0 ok, 1 failed, 2 usage or configuration. */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const streams: Streams = {
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+  };
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  let output = new Output(earlyOutputOptions(argv), streams);
+  let exitCode = 0;
+
+  const parser = yargs(argv)
+    .scriptName("cvk")
+    .usage("cvk — Connect Voice ID Kit\n\nUsage: $0 <command> [options]")
+    .version(CVK_VERSION)
+    .option("env", {
+      type: "string",
+      describe: "Environment from cvk.config.yaml (or CVK_ENV)",
+      global: true,
+    })
+    .option("config", {
+      type: "string",
+      describe: "Config file (default ./cvk.config.yaml, or CVK_CONFIG)",
+      global: true,
+    })
+    .option("region", { type: "string", describe: "AWS Region (overrides the config)", global: true })
+    .option("profile", {
+      type: "string",
+      describe: "AWS shared-config profile (SSO profiles included)",
+      global: true,
+    })
+    .option("endpoint-url", {
+      type: "string",
+      describe: "Send all AWS calls to this endpoint (e.g. a sandbox)",
+      global: true,
+    })
+    .option("sandbox", {
+      type: "boolean",
+      describe: "Run against the embedded sandbox (state in .cvk/sandbox)",
+      global: true,
+    })
+    .option("json", { type: "boolean", describe: "Newline-delimited JSON on stdout", global: true })
+    .option("quiet", { alias: "q", type: "boolean", describe: "Print only the result", global: true })
+    .option("progress", {
+      type: "boolean",
+      default: true,
+      describe: "Show progress (--no-progress: plain lines)",
+      global: true,
+    })
+    .option("verbose", {
+      type: "boolean",
+      describe: "Show stack traces and AWS details on errors",
+      global: true,
+    })
+    .conflicts("json", "quiet")
+    .strict()
+    .demandCommand(1, "Choose a command (see cvk --help).")
+    .recommendCommands()
+    .exitProcess(false)
+    // Wrap to the terminal; never wrap piped help (it breaks copy-pasting the examples).
+    .wrap(streams.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 100) : null)
+    .epilogue(
+      "Exit codes: 0 ok, 1 an operation or check failed, 2 usage or configuration error.\n" +
+        "AWS ended Voice ID on 2026-05-20: use --sandbox or --endpoint-url for the Voice ID half. See `cvk doctor`.",
+    )
+    .example("$0 doctor --env dev", "Show what cvk resolves for the dev environment")
+    .example("$0 doctor --sandbox --json", "The same, as JSON, against the embedded sandbox")
+    .fail((message, error) => {
+      // yargs reports its own parse problems as plain messages; everything else is rethrown as is.
+      throw error ?? new CvkError("USAGE", message, { hint: "Run `cvk --help` or `cvk <command> --help`." });
+    });
+
+  let context: CommandContext | undefined;
+  for (const definition of COMMANDS) {
+    parser.command({
+      command: definition.command,
+      describe: definition.describe,
+      builder: (y) => {
+        for (const [example, description] of definition.examples) y.example(example, description);
+        return definition.builder ? definition.builder(y) : y;
+      },
+      handler: async (args) => {
+        const globals = args as ParsedGlobals;
+        output = new Output(
+          {
+            json: globals.json === true,
+            quiet: globals.quiet === true,
+            verbose: globals.verbose === true,
+            progress: globals.progress !== false,
+          },
+          streams,
+        );
+        const flags: GlobalFlags = {
+          ...(globals.env === undefined ? {} : { env: globals.env }),
+          ...(globals.config === undefined ? {} : { config: globals.config }),
+          ...(globals.region === undefined ? {} : { region: globals.region }),
+          ...(globals.profile === undefined ? {} : { profile: globals.profile }),
+          ...(globals.endpointUrl === undefined ? {} : { endpointUrl: globals.endpointUrl }),
+          ...(globals.sandbox === undefined ? {} : { sandbox: globals.sandbox }),
+        };
+        context = createContext(output, flags, env, cwd);
+        exitCode = await definition.run(context, args as Record<string, unknown>);
+      },
+    });
+  }
+
+  try {
+    let helpText = "";
+    await parser.parseAsync(argv, {}, (error, _argv, text) => {
+      if (!error && text) helpText = text;
+    });
+    // --help and --version end here with their text.
+    if (helpText) streams.stdout.write(`${helpText}\n`);
+    return exitCode;
+  } catch (error) {
+    const failure = toCvkError(error);
+    output.error(failure);
+    return failure.exitCode;
+  }
+}

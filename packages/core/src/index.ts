@@ -39,6 +39,7 @@ export {
   type StepReporter,
   stepReporter,
 } from "./events.ts";
+export { acquirePidLock } from "./pid-lock.ts";
 export {
   DOCUMENTED_QUOTAS,
   QuotaLimiter,

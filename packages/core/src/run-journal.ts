@@ -7,13 +7,12 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  rmSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "./clock.ts";
 import { CvkError } from "./errors.ts";
+import { acquirePidLock } from "./pid-lock.ts";
 
 export interface JournalEntry {
   /** 1-based position in the journal. */
@@ -33,16 +32,6 @@ export interface RunJournalOptions {
   lock?: boolean;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * An append-only JSONL journal: one JSON object per line, each append written with one write(2)
  * and fsync'd before `append` returns, so what a long operation has recorded survives a crash.
@@ -55,7 +44,7 @@ export class RunJournal {
   readonly path: string;
   readonly #entries: JournalEntry[];
   readonly #clock: Clock;
-  readonly #lockPath: string | undefined;
+  readonly #release: (() => void) | undefined;
   #fd: number | undefined;
   /** Bytes dropped from a torn tail when the journal was opened (0 when it was clean). */
   readonly recoveredBytes: number;
@@ -66,21 +55,20 @@ export class RunJournal {
     entries: JournalEntry[],
     clock: Clock,
     recoveredBytes: number,
-    lockPath: string | undefined,
+    release: (() => void) | undefined,
   ) {
     this.path = path;
     this.#fd = fd;
     this.#entries = entries;
     this.#clock = clock;
     this.recoveredBytes = recoveredBytes;
-    this.#lockPath = lockPath;
+    this.#release = release;
   }
 
   /** Reads the journal (creating it if absent), repairing a torn last line. */
   static open(path: string, options: RunJournalOptions = {}): RunJournal {
     mkdirSync(dirname(path), { recursive: true });
-    const lockPath = options.lock === false ? undefined : `${path}.lock`;
-    if (lockPath) RunJournal.#takeLock(lockPath, path);
+    const release = options.lock === false ? undefined : acquirePidLock(`${path}.lock`, path);
     try {
       const { entries, validBytes, totalBytes } = RunJournal.#read(path);
       const fd = openSync(path, existsSync(path) ? "r+" : "w+");
@@ -94,29 +82,11 @@ export class RunJournal {
         entries,
         options.clock ?? systemClock,
         totalBytes - validBytes,
-        lockPath,
+        release,
       );
     } catch (error) {
-      if (lockPath) rmSync(lockPath, { force: true });
+      release?.();
       throw error;
-    }
-  }
-
-  static #takeLock(lockPath: string, journalPath: string): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(lockPath, String(process.pid), { flag: "wx" });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const owner = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
-        if (Number.isFinite(owner) && owner !== process.pid && isAlive(owner)) {
-          throw new CvkError("RUN_LOCKED", `Another cvk process (pid ${owner}) is using ${journalPath}`, {
-            hint: "Wait for it to finish, or stop it; a lock left by a crashed process is taken over automatically.",
-          });
-        }
-        rmSync(lockPath, { force: true });
-      }
     }
   }
 
@@ -188,6 +158,6 @@ export class RunJournal {
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
-    if (this.#lockPath) rmSync(this.#lockPath, { force: true });
+    this.#release?.();
   }
 }

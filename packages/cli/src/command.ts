@@ -10,5 +10,7 @@ export interface CommandDefinition<Args = Record<string, unknown>> {
   describe: string;
   examples: [string, string][];
   builder?: (yargs: Argv) => Argv;
-  run(context: CommandContext, args: Args): Promise<number>;
+  run?(context: CommandContext, args: Args): Promise<number>;
+  /** A command group (`cvk sandbox serve`): the group itself only lists these. */
+  subcommands?: CommandDefinition[];
 }

@@ -1,8 +1,9 @@
 import { CVK_VERSION, CvkError, type GlobalFlags, toCvkError } from "@cvk/core";
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import type { CommandDefinition } from "./command.ts";
 import { doctorCommand } from "./commands/doctor.ts";
-import { type CommandContext, createContext } from "./context.ts";
+import { sandboxCommand } from "./commands/sandbox.ts";
+import { createContext } from "./context.ts";
 import { Output, type Streams } from "./output.ts";
 
 export interface MainOptions extends Partial<Streams> {
@@ -10,7 +11,7 @@ export interface MainOptions extends Partial<Streams> {
   cwd?: string;
 }
 
-const COMMANDS: CommandDefinition[] = [doctorCommand as CommandDefinition];
+const COMMANDS: CommandDefinition[] = [doctorCommand, sandboxCommand];
 
 /** Global flags as yargs parsed them. */
 interface ParsedGlobals {
@@ -108,16 +109,20 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       throw error ?? new CvkError("USAGE", message, { hint: "Run `cvk --help` or `cvk <command> --help`." });
     });
 
-  let context: CommandContext | undefined;
-  for (const definition of COMMANDS) {
-    parser.command({
+  const register = (y: Argv, definition: CommandDefinition): Argv =>
+    y.command({
       command: definition.command,
       describe: definition.describe,
-      builder: (y) => {
-        for (const [example, description] of definition.examples) y.example(example, description);
-        return definition.builder ? definition.builder(y) : y;
+      builder: (sub) => {
+        for (const [example, description] of definition.examples) sub.example(example, description);
+        if (definition.subcommands) {
+          for (const child of definition.subcommands) register(sub, child);
+          sub.demandCommand(1, `Choose a subcommand (see cvk ${String(definition.command)} --help).`);
+        }
+        return definition.builder ? definition.builder(sub) : sub;
       },
       handler: async (args) => {
+        if (!definition.run) return;
         const globals = args as ParsedGlobals;
         output = new Output(
           {
@@ -136,11 +141,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
           ...(globals.endpointUrl === undefined ? {} : { endpointUrl: globals.endpointUrl }),
           ...(globals.sandbox === undefined ? {} : { sandbox: globals.sandbox }),
         };
-        context = createContext(output, flags, env, cwd);
-        exitCode = await definition.run(context, args as Record<string, unknown>);
+        exitCode = await definition.run(
+          createContext(output, flags, env, cwd),
+          args as Record<string, unknown>,
+        );
       },
     });
-  }
+  for (const definition of COMMANDS) register(parser, definition);
 
   try {
     let helpText = "";

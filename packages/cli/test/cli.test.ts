@@ -92,6 +92,16 @@ describe("cvk (black-box)", () => {
     });
   });
 
+  it("doctor --sandbox starts the embedded sandbox with its state in .cvk/sandbox and checks it answers", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cvk-sbx-"));
+    const result = cvk(["doctor", "--sandbox", "--json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout.trim());
+    expect(report.sandbox.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(report.sandbox.connectInstances).toEqual(["cvk-sandbox"]);
+    expect(readdirSync(join(dir, ".cvk", "sandbox"))).toContain("state");
+  });
+
   it("a broken config exits 2 with file:line:key, a hint and no stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "cvk-bad-"));
     writeFileSync(

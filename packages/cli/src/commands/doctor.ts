@@ -3,9 +3,11 @@ import {
   checkCredentials,
   createAwsClients,
   describeCredentialSource,
+  fromAwsError,
   type Resolved,
   resolveServiceEndpoints,
 } from "@cvk/core";
+import { DEFAULT_SANDBOX_DIR, openAwsSession } from "../aws-session.ts";
 import type { CommandDefinition } from "../command.ts";
 import type { CommandContext } from "../context.ts";
 
@@ -36,21 +38,17 @@ export async function runDoctor(context: CommandContext): Promise<number> {
   const environment = settings.environment;
 
   const sandbox = settings.sandbox;
+  if (sandbox) return doctorSandbox(context);
   const clients = await createAwsClients({
     ...(settings.region.value ? { region: settings.region.value } : { region: "us-east-1" }),
-    ...(settings.profile.value && !sandbox ? { profile: settings.profile.value } : {}),
+    ...(settings.profile.value ? { profile: settings.profile.value } : {}),
     ...(settings.endpointUrl.value ? { endpoint: settings.endpointUrl.value } : {}),
-    ...(sandbox ? { credentials: { accessKeyId: "cvk-sandbox", secretAccessKey: "cvk-sandbox" } } : {}),
     limiter: false,
   });
   try {
-    const endpoints = sandbox
-      ? { voiceId: "embedded sandbox", connect: "embedded sandbox", s3: "embedded sandbox" }
-      : await resolveServiceEndpoints(clients);
-    const credentialSource = sandbox
-      ? "sandbox (no AWS credentials needed)"
-      : describeCredentialSource(settings.profile.value, context.env);
-    const credentials = sandbox ? { ok: true } : await checkCredentials(clients);
+    const endpoints = await resolveServiceEndpoints(clients);
+    const credentialSource = describeCredentialSource(settings.profile.value, context.env);
+    const credentials = await checkCredentials(clients);
 
     const report = {
       version: CVK_VERSION,
@@ -99,6 +97,53 @@ export async function runDoctor(context: CommandContext): Promise<number> {
     return 0;
   } finally {
     clients.destroy();
+  }
+}
+
+/** With --sandbox: start the embedded sandbox as any command would, and check that it answers. */
+async function doctorSandbox(context: CommandContext): Promise<number> {
+  const { output } = context;
+  const settings = context.settings();
+  const node = nodeSupport(process.version);
+  const session = await openAwsSession(settings);
+  try {
+    const [{ ListDomainsCommand }, { ListInstancesCommand }] = await Promise.all([
+      import("@aws-sdk/client-voice-id"),
+      import("@aws-sdk/client-connect"),
+    ]);
+    const domains = await session.clients.voiceId.send(new ListDomainsCommand({ MaxResults: 10 }));
+    const instances = await session.clients.connect.send(new ListInstancesCommand({}));
+    const report = {
+      version: CVK_VERSION,
+      node: { version: process.version, ...node },
+      environment: settings.envName.value ?? null,
+      sandbox: {
+        endpoint: session.endpoint,
+        dataDir: DEFAULT_SANDBOX_DIR,
+        domains: domains.DomainSummaries?.length ?? 0,
+        connectInstances: (instances.InstanceSummaryList ?? []).map((i) => i.InstanceAlias),
+      },
+      notice: VOICE_ID_NOTICE,
+    };
+    output.data("doctor", report);
+    const rows: [string, string][] = [
+      ["cvk", CVK_VERSION],
+      ["node", `${process.version} ${node.note}`],
+      ["environment", explain(settings.envName, "none")],
+      ["sandbox", `embedded, answering on ${session.endpoint} (state in ${DEFAULT_SANDBOX_DIR})`],
+      ["voice id domains", String(report.sandbox.domains)],
+      ["connect instances", report.sandbox.connectInstances.join(", ")],
+      ["credentials", "none needed (sandbox)"],
+    ];
+    const width = Math.max(...rows.map(([key]) => key.length));
+    for (const [key, value] of rows) output.line(`${key.padEnd(width)}  ${value}`);
+    output.line();
+    output.line(`notice: ${VOICE_ID_NOTICE}`);
+    return 0;
+  } catch (error) {
+    throw fromAwsError(error, { operation: "sandbox check" });
+  } finally {
+    await session.close();
   }
 }
 

@@ -1,0 +1,125 @@
+import { CvkError } from "@cvk/core";
+import { DEFAULT_SANDBOX_DIR } from "../aws-session.ts";
+import type { CommandDefinition } from "../command.ts";
+import type { CommandContext } from "../context.ts";
+
+interface ServeArgs {
+  host: string;
+  port: number;
+  dataDir: string;
+  jobs: string;
+  enforceQuotas: boolean;
+  faults?: string;
+}
+
+/** `immediate`, `polls:N` (one job step per N describes) or `rate:R` (requests per second). */
+function parseJobProgression(text: string) {
+  if (text === "immediate") return { mode: "immediate" } as const;
+  const [mode, value] = text.split(":");
+  const number = Number(value);
+  if (mode === "polls" && Number.isInteger(number) && number > 0)
+    return { mode: "polls", describesPerStep: number } as const;
+  if (mode === "rate" && number > 0) return { mode: "clock", requestsPerSecond: number } as const;
+  throw new CvkError("USAGE", `--jobs ${text} is not a job progression`, {
+    hint: "Use immediate, polls:N (a step per N Describe calls) or rate:R (requests processed per second).",
+  });
+}
+
+async function serve(context: CommandContext, args: ServeArgs): Promise<number> {
+  const { createSandbox, serveSandbox } = await import("@cvk/harness");
+  const { readFile } = await import("node:fs/promises");
+  let faults: Record<string, unknown> | undefined;
+  if (args.faults) {
+    try {
+      faults = JSON.parse(await readFile(args.faults, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new CvkError(
+        "INPUT_INVALID",
+        `Cannot read the fault configuration ${args.faults}: ${(error as Error).message}`,
+        {
+          hint: 'Write JSON such as {"seed": 7, "global": {"throttle": 0.2, "serverError": 0.05}}.',
+        },
+      );
+    }
+  }
+  const sandbox = createSandbox({
+    dataDir: args.dataDir,
+    jobs: parseJobProgression(args.jobs),
+    enforceQuotas: args.enforceQuotas,
+    ...(faults ? { faults } : {}),
+  });
+  let running: Awaited<ReturnType<typeof serveSandbox>>;
+  try {
+    running = await serveSandbox(sandbox, { host: args.host, port: args.port });
+  } catch (error) {
+    sandbox.close();
+    throw error;
+  }
+  const { output } = context;
+  if (!["127.0.0.1", "::1", "localhost"].includes(args.host)) {
+    output.warn(
+      `the sandbox has no authentication and is listening on ${args.host}, not only on this machine`,
+    );
+  }
+  output.data("listening", { url: running.url, dataDir: args.dataDir });
+  output.line(`listening on ${running.url}`);
+  output.line(
+    `state in ${args.dataDir}; use --endpoint-url ${running.url} (any access key works); Ctrl-C stops`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await running.close();
+  sandbox.close();
+  output.line("sandbox stopped");
+  return 0;
+}
+
+const sandboxServeCommand: CommandDefinition = {
+  command: "serve",
+  describe: "Serve the Voice ID, S3 and Connect sandbox on a loopback port for any AWS client",
+  examples: [
+    ["$0 sandbox serve", "Listen on http://127.0.0.1:4599 with state in .cvk/sandbox"],
+    ["$0 sandbox serve --port 0 --jobs polls:3", "A free port; jobs advance one step every 3 Describe calls"],
+    [
+      "aws voice-id list-domains --endpoint-url http://127.0.0.1:4599 --region us-west-2",
+      "Use it from the AWS CLI (any access key)",
+    ],
+  ],
+  builder: (yargs) =>
+    yargs
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: "Interface to bind (loopback by default)",
+      })
+      .option("port", { type: "number", default: 4599, describe: "Port (0: any free port)" })
+      .option("data-dir", {
+        type: "string",
+        default: DEFAULT_SANDBOX_DIR,
+        describe: "Where the sandbox keeps its state",
+      })
+      .option("jobs", {
+        type: "string",
+        default: "immediate",
+        describe: "Job progression: immediate, polls:N or rate:R (requests/s)",
+      })
+      .option("enforce-quotas", {
+        type: "boolean",
+        default: false,
+        describe: "Throttle beyond the documented per-API TPS",
+      })
+      .option("faults", {
+        type: "string",
+        describe: "JSON file of faults to inject (seeded, deterministic)",
+      }),
+  run: (context, args) => serve(context, args as unknown as ServeArgs),
+};
+
+export const sandboxCommand: CommandDefinition = {
+  command: "sandbox",
+  describe: "The wire-level sandbox of Voice ID, S3 and Connect",
+  examples: [["$0 sandbox serve", "Serve it on http://127.0.0.1:4599"]],
+  subcommands: [sandboxServeCommand],
+};

@@ -1,0 +1,56 @@
+/** One request as the sandbox saw it: what tests and resilience runs assert on (e.g. "no writes"). */
+export interface LoggedRequest {
+  seq: number;
+  at: number;
+  service: "voiceid" | "s3" | "connect" | "unknown";
+  operation: string;
+  status: number;
+  /** The error name returned, if any (`ThrottlingException`, `NoSuchKey`, …). */
+  error?: string;
+  /** True for operations that change state. */
+  write: boolean;
+  /** A fault injected into this request. */
+  fault?: string;
+}
+
+const READ_PREFIXES = ["Describe", "List", "Get", "Head", "Evaluate"];
+
+/** Whether an operation changes state, judged by its name as AWS names them. */
+export function isWriteOperation(operation: string): boolean {
+  return !READ_PREFIXES.some((prefix) => operation.startsWith(prefix));
+}
+
+export class RequestLog {
+  readonly #entries: LoggedRequest[] = [];
+  readonly #limit: number;
+
+  constructor(limit = 1_000_000) {
+    this.#limit = limit;
+  }
+
+  record(entry: Omit<LoggedRequest, "seq" | "write">): void {
+    const seq = this.#entries.length === 0 ? 1 : (this.#entries.at(-1)?.seq ?? 0) + 1;
+    this.#entries.push({ ...entry, seq, write: isWriteOperation(entry.operation) });
+    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+  }
+
+  entries(filter: Partial<Pick<LoggedRequest, "service" | "operation" | "write">> = {}): LoggedRequest[] {
+    return this.#entries.filter(
+      (entry) =>
+        (filter.service === undefined || entry.service === filter.service) &&
+        (filter.operation === undefined || entry.operation === filter.operation) &&
+        (filter.write === undefined || entry.write === filter.write),
+    );
+  }
+
+  count(operation: string): number {
+    return this.#entries.reduce(
+      (n, entry) => n + (entry.operation === operation && entry.status < 300 ? 1 : 0),
+      0,
+    );
+  }
+
+  clear(): void {
+    this.#entries.length = 0;
+  }
+}

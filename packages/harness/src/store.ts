@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { acquirePidLock, writeFileAtomicSync } from "@cvk/core";
+
+/**
+ * Where the sandbox keeps its state: JSON documents by key (`voiceid/domain/<id>`), written whole
+ * or not at all (write, fsync, rename), and blobs (S3 object bodies) as plain files streamed to and
+ * from disk, never held whole in memory.
+ *
+ * A store with a data directory is durable and locked to one process; without one it lives in a
+ * fresh temporary directory that `close()` removes (tests, one-shot runs).
+ */
+export class SandboxStore {
+  readonly dir: string;
+  readonly durable: boolean;
+  readonly #release: () => void;
+  readonly #cache = new Map<string, unknown>();
+
+  private constructor(dir: string, durable: boolean, release: () => void) {
+    this.dir = dir;
+    this.durable = durable;
+    this.#release = release;
+  }
+
+  static open(dataDir?: string): SandboxStore {
+    if (dataDir === undefined) {
+      const dir = mkdtempSync(join(tmpdir(), "cvk-sandbox-"));
+      return new SandboxStore(dir, false, () => rmSync(dir, { recursive: true, force: true }));
+    }
+    mkdirSync(dataDir, { recursive: true });
+    const release = acquirePidLock(join(dataDir, ".lock"), `the sandbox data directory ${dataDir}`);
+    return new SandboxStore(dataDir, true, release);
+  }
+
+  #docPath(key: string): string {
+    return join(this.dir, "state", `${key}.json`);
+  }
+
+  readJson<T>(key: string): T | undefined {
+    if (this.#cache.has(key)) return this.#cache.get(key) as T;
+    const path = this.#docPath(key);
+    if (!existsSync(path)) return undefined;
+    const value = JSON.parse(readFileSync(path, "utf8")) as T;
+    return value;
+  }
+
+  writeJson(key: string, value: unknown): void {
+    if (!this.durable) {
+      // A temporary sandbox need not touch the disk for metadata.
+      this.#cache.set(key, structuredClone(value));
+      return;
+    }
+    const path = this.#docPath(key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomicSync(path, JSON.stringify(value));
+  }
+
+  deleteJson(key: string): void {
+    this.#cache.delete(key);
+    rmSync(this.#docPath(key), { force: true });
+  }
+
+  /** Keys under a prefix ("voiceid/domain/"), from disk and the in-memory cache. */
+  listJson(prefix: string): string[] {
+    const keys = new Set<string>();
+    for (const key of this.#cache.keys()) if (key.startsWith(prefix)) keys.add(key);
+    const root = join(this.dir, "state");
+    const walk = (dir: string): void => {
+      if (!existsSync(dir)) return;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith(".json")) {
+          const key = relative(root, full).slice(0, -".json".length).split(sep).join("/");
+          if (key.startsWith(prefix)) keys.add(key);
+        }
+      }
+    };
+    walk(root);
+    return [...keys].sort();
+  }
+
+  #blobPath(id: string): string {
+    return join(this.dir, "blobs", id.slice(0, 2), id);
+  }
+
+  /** Streams a body to a new blob; returns its id and size. Partial writes never become visible. */
+  async writeBlob(body: Readable | AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
+    const id = randomBytes(16).toString("hex");
+    const path = this.#blobPath(id);
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = `${path}.partial`;
+    try {
+      await pipeline(body, createWriteStream(temp));
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return { id, size: (await stat(path)).size };
+  }
+
+  /** Reads a blob, optionally a byte range (inclusive end, as HTTP Range). */
+  readBlob(id: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.#blobPath(id), range ? { start: range.start, end: range.end } : {});
+  }
+
+  blobFile(id: string): string {
+    return this.#blobPath(id);
+  }
+
+  async deleteBlob(id: string): Promise<void> {
+    await rm(this.#blobPath(id), { force: true });
+  }
+
+  close(): void {
+    this.#release();
+  }
+}

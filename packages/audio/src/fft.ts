@@ -24,9 +24,13 @@ export class RealFft {
   readonly bins: number;
   private readonly half: number;
   private readonly bitReverse: Uint32Array;
-  /** cos/sin(2πk/(n/2)) for k < n/4: twiddles of the half-size complex FFT. */
-  private readonly cosHalf: Float64Array;
-  private readonly sinHalf: Float64Array;
+  /**
+   * Twiddles of the half-size complex FFT, one contiguous run per butterfly stage: for the stage of
+   * span s (8 ≤ s ≤ n/2), entries s/2 … s−1 hold cos/sin(2πj/s) for j < s/2. Reading them in order
+   * (instead of every (n/2)/s-th entry of one table) keeps the inner loop on sequential loads.
+   */
+  private readonly cosStage: Float64Array;
+  private readonly sinStage: Float64Array;
   /** cos/sin(2πk/n) for k ≤ n/2: twiddles of the split step. */
   private readonly cosFull: Float64Array;
   private readonly sinFull: Float64Array;
@@ -50,12 +54,13 @@ export class RealFft {
       for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
       this.bitReverse[i] = r;
     }
-    const quarter = Math.max(1, half / 2);
-    this.cosHalf = new Float64Array(quarter);
-    this.sinHalf = new Float64Array(quarter);
-    for (let k = 0; k < quarter; k++) {
-      this.cosHalf[k] = Math.cos((2 * Math.PI * k) / half);
-      this.sinHalf[k] = Math.sin((2 * Math.PI * k) / half);
+    this.cosStage = new Float64Array(Math.max(1, half));
+    this.sinStage = new Float64Array(Math.max(1, half));
+    for (let s = 8; s <= half; s <<= 1) {
+      for (let j = 0; j < s / 2; j++) {
+        this.cosStage[s / 2 + j] = Math.cos((2 * Math.PI * j) / s);
+        this.sinStage[s / 2 + j] = Math.sin((2 * Math.PI * j) / s);
+      }
     }
     this.cosFull = new Float64Array(half + 1);
     this.sinFull = new Float64Array(half + 1);
@@ -105,35 +110,170 @@ export class RealFft {
     }
   }
 
-  /** Computes the half spectrum into this.outRe/outIm. */
-  private run(input: ArrayLike<number>): void {
-    const n = this.size;
+  /**
+   * Forward DFT of x[j] = src[offset + j·stride] for j < count (zero-padded to n; count ≤ n), left
+   * in `spectrumRe`/`spectrumIm` (n/2 + 1 bins, valid until the next call). The strided read lets a
+   * polyphase decimator transform one input phase without copying it out first.
+   */
+  forwardStrided(src: ArrayLike<number>, offset: number, stride: number, count: number): void {
     const half = this.half;
-    const len = input.length;
-    if (len > n) throw new CvkError("INTERNAL", `FFT input of ${len} samples exceeds size ${n}.`);
+    if (count > this.size)
+      throw new CvkError("INTERNAL", `FFT input of ${count} samples exceeds size ${this.size}.`);
     const re = this.re;
     const im = this.im;
     const rev = this.bitReverse;
-    // Pack even/odd samples into one complex sequence, writing straight into bit-reversed order.
-    for (let j = 0; j < half; j++) {
+    const pairs = count >>> 1;
+    const step = 2 * stride;
+    let at = offset;
+    for (let j = 0; j < pairs; j++) {
       const t = rev[j] as number;
-      const i0 = 2 * j;
-      re[t] = i0 < len ? (input[i0] as number) : 0;
-      im[t] = i0 + 1 < len ? (input[i0 + 1] as number) : 0;
+      re[t] = src[at] as number;
+      im[t] = src[at + stride] as number;
+      at += step;
     }
-    // Iterative radix-2 butterflies on the n/2-point complex sequence.
-    const cosH = this.cosHalf;
-    const sinH = this.sinHalf;
-    for (let size = 2; size <= half; size <<= 1) {
-      const hs = size >>> 1;
-      const step = half / size;
-      for (let start = 0; start < half; start += size) {
-        for (let j = 0; j < hs; j++) {
-          const k = j * step;
-          const wr = cosH[k] as number;
-          const wi = -(sinH[k] as number);
+    let j = pairs;
+    if (count & 1) {
+      const t = rev[j] as number;
+      re[t] = src[at] as number;
+      im[t] = 0;
+      j++;
+    }
+    for (; j < half; j++) {
+      const t = rev[j] as number;
+      re[t] = 0;
+      im[t] = 0;
+    }
+    this.butterflies(-1);
+    this.split();
+  }
+
+  /** Real part of the spectrum left by `forwardStrided` (n/2 + 1 bins). */
+  get spectrumRe(): Float64Array {
+    return this.outRe;
+  }
+
+  /** Imaginary part of the spectrum left by `forwardStrided` (n/2 + 1 bins). */
+  get spectrumIm(): Float64Array {
+    return this.outIm;
+  }
+
+  /**
+   * Inverse DFT x[j] = (1/n)·Σ X[k]·e^(2πijk/n) of the Hermitian spectrum given by its half
+   * `specRe`/`specIm` (n/2 + 1 bins; the imaginary parts of DC and Nyquist are ignored), writing
+   * x[0 … count−1] to `out`. The split step of `transform` run backwards: Fe[k] = (X[k] + X*[n/2−k])/2
+   * and Fo[k] = (X[k] − X*[n/2−k])·e^(2πik/n)/2 are the spectra of the even and odd samples, and one
+   * n/2-point inverse complex FFT of Fe + i·Fo yields x[2j] + i·x[2j+1] (Brigham §9.3, inverted).
+   */
+  inverse(specRe: Float64Array, specIm: Float64Array, out: Float64Array | Float32Array, count: number): void {
+    const half = this.half;
+    if (count > this.size)
+      throw new CvkError("INTERNAL", `FFT output of ${count} samples exceeds size ${this.size}.`);
+    if (specRe.length <= half || specIm.length <= half) {
+      throw new CvkError("INTERNAL", `Inverse FFT needs ${this.bins} bins.`);
+    }
+    const re = this.re;
+    const im = this.im;
+    const rev = this.bitReverse;
+    const cosF = this.cosFull;
+    const sinF = this.sinFull;
+    // 1/2 from the split and 2/n from the half-size inverse transform.
+    const scale = 1 / this.size;
+    for (let k = 0; k < half; k++) {
+      const xr = specRe[k] as number;
+      const xi = k === 0 ? 0 : (specIm[k] as number);
+      const yr = specRe[half - k] as number;
+      const yi = k === 0 ? 0 : -(specIm[half - k] as number);
+      const fer = xr + yr;
+      const fei = xi + yi;
+      const dr = xr - yr;
+      const di = xi - yi;
+      const c = cosF[k] as number;
+      const s = sinF[k] as number;
+      const forr = dr * c - di * s;
+      const foi = dr * s + di * c;
+      const t = rev[k] as number;
+      re[t] = (fer - foi) * scale;
+      im[t] = (fei + forr) * scale;
+    }
+    this.butterflies(1);
+    const pairs = count >>> 1;
+    for (let j = 0; j < pairs; j++) {
+      out[2 * j] = re[j] as number;
+      out[2 * j + 1] = im[j] as number;
+    }
+    if (count & 1) out[count - 1] = re[pairs] as number;
+  }
+
+  /** Computes the half spectrum into this.outRe/outIm. */
+  private run(input: ArrayLike<number>): void {
+    const len = input.length;
+    if (len > this.size)
+      throw new CvkError("INTERNAL", `FFT input of ${len} samples exceeds size ${this.size}.`);
+    this.forwardStrided(input, 0, 1, len);
+  }
+
+  /**
+   * In-place iterative radix-2 decimation-in-time FFT of the n/2-point complex sequence re + i·im,
+   * which must already be in bit-reversed order; `sign` −1 is the forward transform, +1 the
+   * (unscaled) inverse. The first two stages have trivial twiddles (1 and ∓i) and run as one
+   * radix-4 pass without multiplies.
+   */
+  private butterflies(sign: number): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
+    if (m >= 4) {
+      for (let i = 0; i < m; i += 4) {
+        const r0 = re[i] as number;
+        const i0 = im[i] as number;
+        const r1 = re[i + 1] as number;
+        const i1 = im[i + 1] as number;
+        const r2 = re[i + 2] as number;
+        const i2 = im[i + 2] as number;
+        const r3 = re[i + 3] as number;
+        const i3 = im[i + 3] as number;
+        // Span-2 butterflies.
+        const ar = r0 + r1;
+        const ai = i0 + i1;
+        const br = r0 - r1;
+        const bi = i0 - i1;
+        const cr = r2 + r3;
+        const ci = i2 + i3;
+        const dr = r2 - r3;
+        const di = i2 - i3;
+        // Span-4 butterflies: twiddle 1 for (a, c), e^(sign·iπ/2) = sign·i for (b, d).
+        const tr = -sign * di;
+        const ti = sign * dr;
+        re[i] = ar + cr;
+        im[i] = ai + ci;
+        re[i + 2] = ar - cr;
+        im[i + 2] = ai - ci;
+        re[i + 1] = br + tr;
+        im[i + 1] = bi + ti;
+        re[i + 3] = br - tr;
+        im[i + 3] = bi - ti;
+      }
+    } else if (m === 2) {
+      const r0 = re[0] as number;
+      const i0 = im[0] as number;
+      const r1 = re[1] as number;
+      const i1 = im[1] as number;
+      re[0] = r0 + r1;
+      im[0] = i0 + i1;
+      re[1] = r0 - r1;
+      im[1] = i0 - i1;
+    }
+    const cosT = this.cosStage;
+    const sinT = this.sinStage;
+    let h = 4;
+    // With an odd number of remaining stages, one plain radix-2 stage (half-span 4) goes first.
+    if (m >= 8 && (Math.log2(m) & 1) === 1) {
+      for (let start = 0; start < m; start += 8) {
+        for (let j = 0; j < 4; j++) {
+          const wr = cosT[4 + j] as number;
+          const wi = sign * (sinT[4 + j] as number);
           const a = start + j;
-          const b = a + hs;
+          const b = a + 4;
           const br = re[b] as number;
           const bi = im[b] as number;
           const tr = wr * br - wi * bi;
@@ -146,8 +286,68 @@ export class RealFft {
           im[a] = ai + ti;
         }
       }
+      h = 8;
     }
-    // Split: X[k] = Fe[k] + W^k·Fo[k], Fe = (Z[k] + Z*[m−k])/2, Fo = (Z[k] − Z*[m−k])/(2i), W = e^(−2πi/n).
+    // The rest two stages per pass (radix-2², Oppenheim & Schafer §9.3 butterflies applied twice):
+    // half-spans h and 2h on x0..x3 = a, a+h, a+2h, a+3h with w1 = W_2h^j, w2 = W_4h^j, and
+    // W_4h^(j+h) = w2·(sign·i). Same arithmetic as two radix-2 stages, half the loads and stores.
+    for (; 4 * h <= m; h <<= 2) {
+      const q = 4 * h;
+      for (let start = 0; start < m; start += q) {
+        for (let j = 0; j < h; j++) {
+          const w1r = cosT[h + j] as number;
+          const w1i = sign * (sinT[h + j] as number);
+          const w2r = cosT[2 * h + j] as number;
+          const w2i = sign * (sinT[2 * h + j] as number);
+          const i0 = start + j;
+          const i1 = i0 + h;
+          const i2 = i1 + h;
+          const i3 = i2 + h;
+          const x0r = re[i0] as number;
+          const x0i = im[i0] as number;
+          const x1r = re[i1] as number;
+          const x1i = im[i1] as number;
+          const x2r = re[i2] as number;
+          const x2i = im[i2] as number;
+          const x3r = re[i3] as number;
+          const x3i = im[i3] as number;
+          const t1r = w1r * x1r - w1i * x1i;
+          const t1i = w1r * x1i + w1i * x1r;
+          const t3r = w1r * x3r - w1i * x3i;
+          const t3i = w1r * x3i + w1i * x3r;
+          const a0r = x0r + t1r;
+          const a0i = x0i + t1i;
+          const a1r = x0r - t1r;
+          const a1i = x0i - t1i;
+          const a2r = x2r + t3r;
+          const a2i = x2i + t3i;
+          const a3r = x2r - t3r;
+          const a3i = x2i - t3i;
+          const u2r = w2r * a2r - w2i * a2i;
+          const u2i = w2r * a2i + w2i * a2r;
+          const v3r = w2r * a3r - w2i * a3i;
+          const v3i = w2r * a3i + w2i * a3r;
+          // (sign·i)·v3
+          const u3r = -sign * v3i;
+          const u3i = sign * v3r;
+          re[i0] = a0r + u2r;
+          im[i0] = a0i + u2i;
+          re[i2] = a0r - u2r;
+          im[i2] = a0i - u2i;
+          re[i1] = a1r + u3r;
+          im[i1] = a1i + u3i;
+          re[i3] = a1r - u3r;
+          im[i3] = a1i - u3i;
+        }
+      }
+    }
+  }
+
+  /** Split: X[k] = Fe[k] + W^k·Fo[k], Fe = (Z[k] + Z*[m−k])/2, Fo = (Z[k] − Z*[m−k])/(2i), W = e^(−2πi/n). */
+  private split(): void {
+    const half = this.half;
+    const re = this.re;
+    const im = this.im;
     const outRe = this.outRe;
     const outIm = this.outIm;
     const cosF = this.cosFull;

@@ -1,7 +1,13 @@
 import { isCvkError } from "@cvk/core";
 import { describe, expect, it } from "vitest";
 import { RealFft } from "./fft.ts";
-import { type ResampleQuality, Resampler, resample } from "./resample.ts";
+import {
+  type ResampleAlgorithm,
+  type ResampleQuality,
+  Resampler,
+  type ResamplerOptions,
+  resample,
+} from "./resample.ts";
 
 function tone(frequency: number, seconds: number, rate: number, amplitude = 0.5, phase = 0): Float32Array {
   const n = Math.round(seconds * rate);
@@ -69,8 +75,9 @@ function streamed(
   outRate: number,
   seed: number,
   quality?: ResampleQuality,
+  options: ResamplerOptions = {},
 ) {
-  const resampler = new Resampler(inRate, outRate, quality === undefined ? {} : { quality });
+  const resampler = new Resampler(inRate, outRate, quality === undefined ? options : { ...options, quality });
   const parts: Float32Array[] = [];
   let s = seed;
   let i = 0;
@@ -84,6 +91,10 @@ function streamed(
   }
   parts.push(resampler.process(new Float32Array(0)));
   parts.push(resampler.flush());
+  return joined(parts);
+}
+
+function joined(parts: Float32Array[]): Float32Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Float32Array(total);
   let o = 0;
@@ -93,6 +104,25 @@ function streamed(
   }
   return out;
 }
+
+function randomSignal(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function oneShot(input: Float32Array, from: number, to: number, options: ResamplerOptions): Float32Array {
+  const r = new Resampler(from, to, options);
+  return joined([r.process(input), r.flush()]);
+}
+
+const sameBits = (a: Float32Array, b: Float32Array): boolean =>
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe("resample", () => {
   it.each([16000, 44100, 48000])(
@@ -221,6 +251,106 @@ describe("resample", () => {
         caught = error;
       }
       expect(isCvkError(caught) && caught.code).toBe("INPUT_INVALID");
+    }
+  });
+
+  it.each([16000, 44100, 48000])("passes 300–3600 Hz flat (±0.1 dB) from %i Hz to 8 kHz", (rate) => {
+    // The "high" pass band matches sox `rate -v` (−3 dB at 0.475·8 kHz = 3.8 kHz).
+    for (const f of [300, 1000, 2500, 3400, 3500, 3600]) {
+      const out = resample(tone(f, 0.25, rate), rate, 8000);
+      expect(Math.abs(db(amplitudeAt(out, f, 8000) / 0.5)), `${f} Hz`).toBeLessThan(0.1);
+    }
+  });
+
+  it("gives the same output on the FFT and the direct path (within 1e-5)", () => {
+    const cases: [number, number, ResampleQuality][] = [
+      [16000, 8000, "high"],
+      [16000, 8000, "fast"],
+      [48000, 8000, "high"],
+      [32000, 8000, "high"],
+      [44100, 8000, "high"],
+      [24000, 8000, "fast"],
+    ];
+    for (const [from, to, quality] of cases) {
+      const input = randomSignal(Math.round(from * 0.4) + 7, from);
+      const fft = oneShot(input, from, to, { quality, algorithm: "fft" });
+      const direct = oneShot(input, from, to, { quality, algorithm: "direct" });
+      expect(fft.length, `${from}→${to}`).toBe(Math.round((input.length * to) / from));
+      expect(direct.length).toBe(fft.length);
+      let worst = 0;
+      for (let i = 0; i < fft.length; i++)
+        worst = Math.max(worst, Math.abs((fft[i] as number) - (direct[i] as number)));
+      expect(worst, `${from}→${to} ${quality}`).toBeLessThan(1e-5);
+      // The FFT path really ran (and the direct one really did not).
+      const stages = (r: Resampler) =>
+        (r as unknown as { stages: { fftSize: number }[] }).stages.map((x) => x.fftSize);
+      expect(stages(new Resampler(from, to, { quality, algorithm: "fft" })).some((n) => n > 0)).toBe(true);
+      expect(stages(new Resampler(from, to, { quality, algorithm: "direct" })).every((n) => n === 0)).toBe(
+        true,
+      );
+    }
+    // "auto" takes the FFT path for the long 16 kHz → 8 kHz "high" filter.
+    const auto = new Resampler(16000, 8000) as unknown as { stages: { fftSize: number }[] };
+    expect(auto.stages[0]?.fftSize).toBeGreaterThan(0);
+  });
+
+  it("streams bit-identically to one-shot on the FFT path for random chunk sizes", () => {
+    const pairs: [number, number, ResampleQuality][] = [
+      [16000, 8000, "high"],
+      [16000, 8000, "fast"],
+      [48000, 8000, "high"],
+      [44100, 8000, "high"],
+      [32000, 8000, "fast"],
+    ];
+    for (const algorithm of ["fft", "auto"] as ResampleAlgorithm[]) {
+      for (const [from, to, quality] of pairs) {
+        // Long enough for several FFT blocks, plus lengths that end just inside and just past a block.
+        for (const seconds of [0.7, 0.0013, 0.137]) {
+          const input = randomSignal(Math.round(from * seconds), 5);
+          const whole = oneShot(input, from, to, { quality, algorithm });
+          expect(whole.length).toBe(Math.round((input.length * to) / from));
+          for (const seed of [1, 2, 3]) {
+            const chunked = streamed(input, from, to, seed, quality, { algorithm });
+            expect(
+              sameBits(chunked, whole),
+              `${algorithm} ${from}→${to} ${quality} ${seconds}s seed ${seed}`,
+            ).toBe(true);
+          }
+          // One sample at a time.
+          const r = new Resampler(from, to, { quality, algorithm });
+          const parts: Float32Array[] = [];
+          for (let i = 0; i < Math.min(input.length, 3000); i++)
+            parts.push(r.process(input.subarray(i, i + 1)));
+          parts.push(r.process(input.subarray(Math.min(input.length, 3000))), r.flush());
+          expect(sameBits(joined(parts), whole), `${algorithm} ${from}→${to} one by one`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("returns reuseOutput views equal to fresh outputs, on both paths", () => {
+    for (const algorithm of ["fft", "direct"] as ResampleAlgorithm[]) {
+      for (const from of [16000, 48000, 44100]) {
+        const input = randomSignal(Math.round(from * 0.5), 11);
+        const fresh = new Resampler(from, 8000, { algorithm });
+        const reused = new Resampler(from, 8000, { algorithm, reuseOutput: true });
+        const a: Float32Array[] = [];
+        const b: Float32Array[] = [];
+        let s = 3;
+        for (let i = 0; i < input.length; ) {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          const size = s % 7 === 0 ? 0 : (s >>> 8) % 3000;
+          const chunk = input.subarray(i, i + size);
+          a.push(fresh.process(chunk));
+          // Copy the view now: it is only valid until the next call.
+          b.push(reused.process(chunk).slice());
+          i += size;
+        }
+        a.push(fresh.flush());
+        b.push(reused.flush().slice());
+        expect(sameBits(joined(b), joined(a)), `${algorithm} ${from}`).toBe(true);
+        expect(joined(a).length).toBe(Math.round((input.length * 8000) / from));
+      }
     }
   });
 });

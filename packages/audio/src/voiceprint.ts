@@ -193,9 +193,21 @@ function voiceStatistics(samples: Float32Array, sampleRate: number): number[] {
   const energies: number[] = [];
   const lead = WINDOW / 2 - HOP / 2;
   const frameEnergy = new Float64Array(frames);
+  // Pass 2 needs the speech frames' spectra again: keep them (float32 is ample for an average)
+  // instead of transforming each frame twice.
+  let speechFrames = 0;
+  for (let t = 0; t < frames; t++) speechFrames += mask[t] === 1 ? 1 : 0;
+  const spectra = new Float32Array(speechFrames * bins);
+  const spectrumRow = new Int32Array(frames).fill(-1);
+  let row = 0;
   for (let t = 0; t < frames; t++) {
     windowed(x, t * HOP - lead, HANN, frame);
     fft.powerSpectrum(frame, power);
+    if (mask[t] === 1) {
+      spectrumRow[t] = row;
+      spectra.set(power, row * bins);
+      row++;
+    }
     if (mask[t] !== 1) {
       for (let k = 0; k < bins; k++) noise[k] = (noise[k] as number) + (power[k] as number);
       noiseFrames++;
@@ -216,9 +228,8 @@ function voiceStatistics(samples: Float32Array, sampleRate: number): number[] {
   let kept = 0;
   for (let t = 0; t < frames; t++) {
     if (mask[t] !== 1 || (frameEnergy[t] as number) < gate) continue;
-    windowed(x, t * HOP - lead, HANN, frame);
-    fft.powerSpectrum(frame, power);
-    for (let k = 0; k < bins; k++) ltas[k] = (ltas[k] as number) + (power[k] as number);
+    const offset = (spectrumRow[t] as number) * bins;
+    for (let k = 0; k < bins; k++) ltas[k] = (ltas[k] as number) + (spectra[offset + k] as number);
     kept++;
   }
   if (kept < MIN_FRAMES) {

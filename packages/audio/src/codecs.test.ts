@@ -1,4 +1,4 @@
-import { isCvkError } from "@cvk/core";
+import { isCvkError, seededRandom } from "@cvk/core";
 import { describe, expect, it } from "vitest";
 import {
   alawToLinear,
@@ -12,19 +12,8 @@ import {
 } from "./codecs.ts";
 import type { WavEncoding } from "./wav-header.ts";
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function noise(frames: number, seed: number, amplitude = 1): Float32Array {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   return Float32Array.from({ length: frames }, () => amplitude * (random() * 2 - 1));
 }
 
@@ -104,7 +93,7 @@ describe("decodeFrames", () => {
   });
 
   it("round-trips 24-bit PCM exactly, including both extremes", () => {
-    const random = prng(24);
+    const random = seededRandom(24);
     const ints = Int32Array.from({ length: 4096 }, () => Math.floor(random() * 2 ** 24) - 2 ** 23);
     ints[0] = -(2 ** 23);
     ints[1] = 2 ** 23 - 1;

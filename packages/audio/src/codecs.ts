@@ -7,7 +7,7 @@
  * of the input when alignment and the platform's byte order allow, and through bytes otherwise.
  */
 
-import { CvkError } from "@cvk/core";
+import { CvkError, seededRandom } from "@cvk/core";
 import type { WavEncoding, WavInfo } from "./wav-header.ts";
 
 type SampleFormat = Pick<WavInfo, "encoding" | "bitsPerSample" | "channels">;
@@ -311,18 +311,6 @@ export class FrameDecoder {
 
 // --- Encoding ------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny, well-distributed 32-bit PRNG, so seeded dither is reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Rounds x·2^(bits−1) to the nearest integer, clipped to the signed range; NaN → 0. */
 function quantise(x: number, scale: number, max: number): number {
   const v = Math.round(x * scale);
@@ -344,7 +332,7 @@ export function encodePcm16(
       ? options.out.subarray(0, samples.length)
       : new Int16Array(samples.length);
   if (options.dither === "tpdf") {
-    const random = mulberry32(options.seed ?? Math.floor(Math.random() * 4294967296));
+    const random = seededRandom(options.seed ?? Math.floor(Math.random() * 4294967296));
     for (let i = 0; i < samples.length; i++) {
       // The difference of two uniform [0, 1) values is triangular on (−1, 1) LSB.
       const noise = random() - random();

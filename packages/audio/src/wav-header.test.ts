@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CvkError, isCvkError } from "@cvk/core";
+import { type CvkError, isCvkError, seededRandom } from "@cvk/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HEADER_PROBE_BYTES, parseWavHeader, readWavInfo, type WavEncoding } from "./wav-header.ts";
 import { buildWavHeader, encodeWav } from "./wav-writer.ts";
@@ -72,18 +72,6 @@ function parseError(head: Uint8Array, options?: { fileSize?: number }): CvkError
     throw new Error(`expected a CvkError, got ${String(error)}`);
   }
   throw new Error("expected parseWavHeader to throw");
-}
-
-/** A seeded PRNG (mulberry32), so the fuzz test is reproducible. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // --- Valid files --------------------------------------------------------------------------------
@@ -334,7 +322,7 @@ describe("parseWavHeader: errors", () => {
   });
 
   it("rejects random bytes and other RIFF forms", () => {
-    const random = prng(7);
+    const random = seededRandom(7);
     const noise = Uint8Array.from({ length: 512 }, () => Math.floor(random() * 256));
     noise[0] = 0x00; // never a RIFF magic by chance
     expect(parseError(noise).details?.reason).toBe("NOT_WAV");
@@ -446,7 +434,7 @@ describe("parseWavHeader: errors", () => {
 
 describe("parseWavHeader: fuzz", () => {
   it("throws nothing but CvkError on 2,000 mutated headers, and returns sane results otherwise", () => {
-    const random = prng(20240611);
+    const random = seededRandom(20240611);
     const seeds = [
       encodeWav({ channels: [sine(64)], sampleRate: 8000 }),
       encodeWav({ channels: [sine(64), sine(64)], sampleRate: 44100, encoding: "float", extensible: true }),

@@ -100,23 +100,25 @@ export const fraudstersSectionSchema = z
   })
   .partial();
 
+/** Connect's ContactFlowType enum (service model), shared by the config schema and the sandbox. */
+export const CONTACT_FLOW_TYPES = [
+  "CONTACT_FLOW",
+  "CUSTOMER_QUEUE",
+  "CUSTOMER_HOLD",
+  "CUSTOMER_WHISPER",
+  "AGENT_HOLD",
+  "AGENT_WHISPER",
+  "OUTBOUND_WHISPER",
+  "AGENT_TRANSFER",
+  "QUEUE_TRANSFER",
+  "CAMPAIGN",
+] as const;
+export type ContactFlowType = (typeof CONTACT_FLOW_TYPES)[number];
+
 const flowSchema = z.strictObject({
   name: z.string().min(1).max(127),
   template: z.string().min(1).describe("Template name under templates/ (without .json.hbs) or a path."),
-  type: z
-    .enum([
-      "CONTACT_FLOW",
-      "CUSTOMER_QUEUE",
-      "CUSTOMER_HOLD",
-      "CUSTOMER_WHISPER",
-      "AGENT_HOLD",
-      "AGENT_WHISPER",
-      "OUTBOUND_WHISPER",
-      "AGENT_TRANSFER",
-      "QUEUE_TRANSFER",
-      "CAMPAIGN",
-    ])
-    .optional(),
+  type: z.enum(CONTACT_FLOW_TYPES).optional(),
   description: z.string().max(500).optional(),
   publish: z.boolean().optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),

@@ -24,7 +24,13 @@ export {
   requireSetting,
   selectEnvironment,
 } from "./config.ts";
-export { type ConfigFile, configJsonSchema, type EnvironmentConfig } from "./config-schema.ts";
+export {
+  CONTACT_FLOW_TYPES,
+  type ConfigFile,
+  type ContactFlowType,
+  configJsonSchema,
+  type EnvironmentConfig,
+} from "./config-schema.ts";
 export {
   type CredentialCheck,
   checkCredentials,
@@ -57,6 +63,7 @@ export {
   type S3Location,
   VOICE_ID_S3_URI_PATTERN,
 } from "./s3-uri.ts";
+export { seededRandom } from "./seeded-random.ts";
 export {
   type GlobalFlags,
   type Resolved,

@@ -1,3 +1,4 @@
+import { seededRandom } from "@cvk/core";
 /**
  * Seeded, deterministic fault injection: the same seed and the same sequence of requests give the
  * same faults, so a failing resilience run can be replayed.
@@ -30,21 +31,9 @@ export type Fault =
   | { kind: "connectionReset" }
   | { kind: "latency"; ms: number };
 
-/** mulberry32: tiny, fast and reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FaultInjector {
   #config: FaultConfig = {};
-  #random: () => number = mulberry32(1);
+  #random: () => number = seededRandom(1);
   /** Faults injected so far, by kind (for resilience reports). */
   readonly injected = { throttle: 0, serverError: 0, connectionReset: 0, latency: 0 };
 
@@ -54,7 +43,7 @@ export class FaultInjector {
 
   configure(config: FaultConfig): void {
     this.#config = structuredClone(config);
-    this.#random = mulberry32(config.seed ?? 1);
+    this.#random = seededRandom(config.seed ?? 1);
   }
 
   get config(): FaultConfig {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { CONTACT_FLOW_TYPES, type ContactFlowType } from "@cvk/core";
 import { uuid } from "../ids.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { AwsServiceError } from "../service-error.ts";
@@ -17,20 +18,7 @@ export const SANDBOX_INSTANCE_ALIAS = "cvk-sandbox";
 /** "Flows per instance: 100" (amazon-connect-service-limits.html); the seeded default flows count, as in AWS. */
 export const CONTACT_FLOWS_PER_INSTANCE = 100;
 
-/** ContactFlowType (service model enum). */
-export const CONTACT_FLOW_TYPES = [
-  "CONTACT_FLOW",
-  "CUSTOMER_QUEUE",
-  "CUSTOMER_HOLD",
-  "CUSTOMER_WHISPER",
-  "AGENT_HOLD",
-  "AGENT_WHISPER",
-  "OUTBOUND_WHISPER",
-  "AGENT_TRANSFER",
-  "QUEUE_TRANSFER",
-  "CAMPAIGN",
-] as const;
-export type ContactFlowType = (typeof CONTACT_FLOW_TYPES)[number];
+export { CONTACT_FLOW_TYPES, type ContactFlowType } from "@cvk/core";
 
 /** IntegrationType (service model enum). */
 const INTEGRATION_TYPES = new Set([

@@ -1,0 +1,15 @@
+/**
+ * A seeded pseudo-random generator (mulberry32, T. Ettinger, public domain): tiny, fast and well
+ * mixed, so anything "random" in cvk — dither, fault injection, generated fixtures — replays
+ * exactly from its seed. Returns values in [0, 1). Not for secrets.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -2,6 +2,8 @@ import { CVK_VERSION, CvkError, type GlobalFlags, toCvkError } from "@cvk/core";
 import yargs, { type Argv } from "yargs";
 import type { CommandDefinition } from "./command.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { enrollCommand } from "./commands/enroll.ts";
+import { iamCommand } from "./commands/iam.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { createContext } from "./context.ts";
 import { Output, type Streams } from "./output.ts";
@@ -11,7 +13,7 @@ export interface MainOptions extends Partial<Streams> {
   cwd?: string;
 }
 
-const COMMANDS: CommandDefinition[] = [doctorCommand, sandboxCommand];
+const COMMANDS: CommandDefinition[] = [doctorCommand, enrollCommand, iamCommand, sandboxCommand];
 
 /** Global flags as yargs parsed them. */
 interface ParsedGlobals {

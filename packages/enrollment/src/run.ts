@@ -1,0 +1,843 @@
+/**
+ * `cvk enroll run`: executes an enrollment plan against Voice ID — ensure the domain (and the fraud
+ * watchlist), upload recordings and manifests, run the shards' jobs one at a time, download their
+ * output files and write the report.
+ *
+ * Resumability: every step is journaled in `runDir/journal.jsonl` (RunJournal: append-only,
+ * fsync'd). A re-run after Ctrl-C, a crash or SIGKILL reads the journal and carries on:
+ * - the domain and watchlist found or created are reused;
+ * - uploads: files journaled as uploaded are skipped without a request; the others are checked
+ *   against S3 first (ListObjectsV2 for the sizes under the plan's input prefix, then HeadObject for
+ *   same-size objects) and skipped when the object has the same size and the same SHA-256.
+ *   **Checksum used**: cvk computes the SHA-256 of the local file and stores it as user metadata
+ *   `x-amz-meta-cvk-sha256` on upload; HeadObject compares ContentLength and that metadata. Neither
+ *   the ETag (not an MD5 for multipart or SSE-KMS objects) nor S3's x-amz-checksum-* (composite,
+ *   per part, for multipart uploads) can be compared with a whole-file digest.
+ * - jobs: the StartSpeakerEnrollmentJob request is journaled *before* it is sent, with a ClientToken
+ *   derived from the shard's sha256, the domain id and the attempt number; after a crash between the
+ *   call and the journal entry, the very same request is replayed and Voice ID's idempotency returns
+ *   the same job. A shard whose job is journaled is only polled, never started again.
+ * - outputs already saved in `runDir/outputs/` are not downloaded again.
+ * A shard whose job FAILED for a transient reason (5xx) is retried — with a new attempt number, so a
+ * new ClientToken — on the next invocation (at most MAX_ATTEMPTS per shard); within one invocation
+ * its callers are reported FAILED and listed in retry.csv.
+ *
+ * Ctrl-C (the AbortSignal) lets the step in flight finish (uploads in flight complete and are
+ * journaled; a Start call in flight completes and is journaled), then throws CvkError INTERRUPTED.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import {
+  CreateDomainCommand,
+  CreateWatchlistCommand,
+  DescribeDomainCommand,
+  DescribeSpeakerEnrollmentJobCommand,
+  type EnrollmentConfig,
+  ListDomainsCommand,
+  type ListDomainsCommandOutput,
+  ListWatchlistsCommand,
+  type SpeakerEnrollmentJob,
+  StartSpeakerEnrollmentJobCommand,
+  type StartSpeakerEnrollmentJobCommandInput,
+} from "@aws-sdk/client-voice-id";
+import { Upload } from "@aws-sdk/lib-storage";
+import {
+  type AwsClients,
+  awsErrorName,
+  type Clock,
+  CvkError,
+  type CvkEventListener,
+  fromAwsError,
+  isNotFoundError,
+  parseS3Uri,
+  RunJournal,
+  type StepReporter,
+  stepReporter,
+  systemClock,
+  writeFileAtomic,
+} from "@cvk/core";
+import type { EnrollmentPlan, PlannedShard } from "./plan-types.ts";
+import {
+  type DomainData,
+  deriveRunState,
+  type EnrollmentReport,
+  explainJobFailure,
+  isTransientCode,
+  JOURNAL,
+  type JobEndedData,
+  type JobStartingData,
+  plannedSpeakers,
+  type ReportPaths,
+  type RunState,
+  readPlan,
+  type ShardState,
+  type WatchlistData,
+  writeReport,
+} from "./report.ts";
+
+export interface RunEnrollmentOptions {
+  planDir: string;
+  runDir: string;
+  clients: AwsClients;
+  domain: { id?: string; name?: string; create?: boolean; kmsKeyId?: string; description?: string };
+  watchlist?: { name: string };
+  dataAccessRoleArn: string;
+  outputS3Uri: string;
+  outputKmsKeyId?: string;
+  existingEnrollmentAction?: "SKIP" | "OVERWRITE";
+  fraudDetection?: { action?: "IGNORE" | "FAIL"; riskThreshold?: number; watchlist?: string };
+  /** Uploads in flight at once (default 8). */
+  concurrency?: number;
+  /**
+   * First wait between two DescribeSpeakerEnrollmentJob calls (default 2000 ms, then ×1.5 while the
+   * job does not move, at most 30 s): well within the 2 TPS batch-API quota. 0: no waiting (tests).
+   */
+  pollIntervalMs?: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  onEvent?: CvkEventListener;
+}
+
+export interface ShardOutcome {
+  shard: number;
+  attempt: number;
+  jobId?: string;
+  status: string;
+  failure?: { StatusCode?: number; Message?: string; explanation: string };
+}
+
+export interface RunResult {
+  runDir: string;
+  planId: string;
+  domainId: string;
+  watchlistId?: string;
+  /** True when this invocation continued an earlier one. */
+  resumed: boolean;
+  uploads: { files: number; uploaded: number; skipped: number; bytes: number };
+  shards: ShardOutcome[];
+  counts: EnrollmentReport["counts"];
+  callers: number;
+  retryCallers: number;
+  paths: ReportPaths;
+}
+
+/** Attempts per shard across invocations when its job FAILS for a transient reason. */
+export const MAX_ATTEMPTS = 3;
+const DEFAULT_POLL_MS = 2000;
+const MAX_POLL_MS = 30_000;
+const DEFAULT_CONCURRENCY = 8;
+/** Files up to this size go up in one PutObject; larger ones as multipart (lib-storage). */
+const PART_SIZE = 8 * 1024 * 1024;
+/** How many finished uploads are grouped in one journal entry. */
+const UPLOAD_JOURNAL_BATCH = 100;
+export const SHA256_METADATA = "cvk-sha256";
+
+/**
+ * A content id for a plan: the same shards (by content) to the same input prefix give the same id,
+ * whatever `createdAt` says, so re-running the same plan resumes the same run directory.
+ */
+export function planIdOf(plan: EnrollmentPlan): string {
+  const hash = createHash("sha256");
+  hash.update(`${plan.kind}\n${plan.inputS3Uri}\n`);
+  for (const shard of plan.shards) hash.update(`${shard.index}:${shard.sha256}\n`);
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** `[a-zA-Z0-9-_]{1,64}`: derived from the shard's content, the domain and the attempt. */
+export function clientTokenFor(shardSha256: string, domainId: string, attempt: number): string {
+  const digest = createHash("sha256").update(`${shardSha256}:${domainId}:${attempt}`).digest("hex");
+  return `cvk-${digest.slice(0, 48)}-${attempt}`;
+}
+
+function interrupted(step: string, runDir: string): CvkError {
+  return new CvkError("INTERRUPTED", `Stopped during ${step}; the run journal is consistent`, {
+    hint: `Re-run the same command (run directory ${runDir}) to resume where it stopped; no job is started twice.`,
+    details: { step, runDir },
+  });
+}
+
+function abortableSleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || !signal) return clock.sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    void clock.sleep(ms).then(done);
+  });
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+interface Context {
+  options: RunEnrollmentOptions;
+  plan: EnrollmentPlan;
+  planDir: string;
+  runDir: string;
+  journal: RunJournal;
+  clock: Clock;
+  signal: AbortSignal | undefined;
+  planId: string;
+}
+
+function state(context: Context): RunState {
+  return deriveRunState(context.journal.entries);
+}
+
+function checkAbort(context: Context, step: string): void {
+  if (context.signal?.aborted) {
+    context.journal.append(JOURNAL.interrupted, { step });
+    throw interrupted(step, context.runDir);
+  }
+}
+
+// --- Domain and watchlist ----------------------------------------------------------------------------
+
+const DOMAIN_HINT =
+  "Check voiceId.domain.id / voiceId.domain.name for this environment, or set voiceId.domain.create: true (with voiceId.domain.kmsKeyId) to let cvk create it.";
+
+async function ensureDomain(context: Context, report: StepReporter): Promise<DomainData> {
+  const known = state(context).domain;
+  const wanted = context.options.domain;
+  if (known) {
+    if (wanted.id && wanted.id !== known.domainId) {
+      throw new CvkError(
+        "INPUT_INVALID",
+        `This run directory was started on domain ${known.domainId}, not ${wanted.id}`,
+        { hint: "Use a new run directory (--run-dir) to enroll into another domain." },
+      );
+    }
+    report.info(`domain ${known.name} (${known.domainId}), from the run journal`);
+    return known;
+  }
+  const { voiceId } = context.options.clients;
+  let found: DomainData | undefined;
+  if (wanted.id) {
+    try {
+      const { Domain } = await voiceId.send(new DescribeDomainCommand({ DomainId: wanted.id }));
+      found = {
+        domainId: Domain?.DomainId ?? wanted.id,
+        arn: Domain?.Arn ?? "",
+        name: Domain?.Name ?? "",
+        created: false,
+      };
+    } catch (error) {
+      if (isNotFoundError(error)) {
+        throw new CvkError("AWS_NOT_FOUND", `The Voice ID domain ${wanted.id} does not exist`, {
+          hint: DOMAIN_HINT,
+          cause: error,
+        });
+      }
+      throw fromAwsError(error, { operation: "VoiceID.DescribeDomain", resource: `domain ${wanted.id}` });
+    }
+  } else if (wanted.name) {
+    const matches: DomainData[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page: ListDomainsCommandOutput;
+      try {
+        page = await voiceId.send(
+          new ListDomainsCommand({ MaxResults: 10, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+      } catch (error) {
+        throw fromAwsError(error, { operation: "VoiceID.ListDomains" });
+      }
+      for (const summary of page.DomainSummaries ?? []) {
+        if (summary.Name === wanted.name && summary.DomainId) {
+          matches.push({
+            domainId: summary.DomainId,
+            arn: summary.Arn ?? "",
+            name: summary.Name,
+            created: false,
+          });
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    if (matches.length > 1) {
+      throw new CvkError("INPUT_INVALID", `${matches.length} Voice ID domains are named ${wanted.name}`, {
+        hint: `Set voiceId.domain.id to one of ${matches.map((m) => m.domainId).join(", ")}.`,
+      });
+    }
+    found = matches[0];
+    if (!found) {
+      if (!wanted.create) {
+        throw new CvkError("AWS_NOT_FOUND", `No Voice ID domain is named ${wanted.name}`, {
+          hint: DOMAIN_HINT,
+        });
+      }
+      if (!wanted.kmsKeyId) {
+        throw new CvkError("CONFIG_INVALID", `Creating the domain ${wanted.name} needs a KMS key`, {
+          hint: "Set voiceId.domain.kmsKeyId (a symmetric KMS key id, ARN or alias) for this environment.",
+        });
+      }
+      try {
+        const { Domain } = await voiceId.send(
+          new CreateDomainCommand({
+            Name: wanted.name,
+            ServerSideEncryptionConfiguration: { KmsKeyId: wanted.kmsKeyId },
+            ...(wanted.description ? { Description: wanted.description } : {}),
+            ClientToken: `cvk-${createHash("sha256").update(`domain:${wanted.name}:${context.planId}`).digest("hex").slice(0, 40)}`,
+          }),
+        );
+        found = {
+          domainId: Domain?.DomainId ?? "",
+          arn: Domain?.Arn ?? "",
+          name: wanted.name,
+          created: true,
+        };
+      } catch (error) {
+        throw fromAwsError(error, { operation: "VoiceID.CreateDomain", resource: `domain ${wanted.name}` });
+      }
+    }
+  } else {
+    throw new CvkError("CONFIG_INVALID", "No Voice ID domain is configured", {
+      hint: "Set voiceId.domain.name (or voiceId.domain.id) for this environment.",
+    });
+  }
+  context.journal.append(JOURNAL.domain, found);
+  report.info(`${found.created ? "created domain" : "domain"} ${found.name} (${found.domainId})`);
+  return found;
+}
+
+async function ensureWatchlist(
+  context: Context,
+  domainId: string,
+  name: string,
+  report: StepReporter,
+): Promise<WatchlistData> {
+  const known = state(context).watchlist;
+  if (known && known.name === name) return known;
+  const { voiceId } = context.options.clients;
+  let found: WatchlistData | undefined;
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await voiceId.send(
+        new ListWatchlistsCommand({ DomainId: domainId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
+      const match = page.WatchlistSummaries?.find((w) => w.Name === name);
+      if (match?.WatchlistId) found = { watchlistId: match.WatchlistId, name, created: false };
+      nextToken = found ? undefined : page.NextToken;
+    } while (nextToken);
+    if (!found) {
+      const { Watchlist } = await voiceId.send(
+        new CreateWatchlistCommand({
+          DomainId: domainId,
+          Name: name,
+          ClientToken: `cvk-${createHash("sha256").update(`watchlist:${domainId}:${name}`).digest("hex").slice(0, 40)}`,
+        }),
+      );
+      found = { watchlistId: Watchlist?.WatchlistId ?? "", name, created: true };
+      report.info(`created watchlist ${name} (${found.watchlistId})`);
+    }
+  } catch (error) {
+    throw fromAwsError(error, {
+      operation: "VoiceID.ListWatchlists/CreateWatchlist",
+      resource: `domain ${domainId}`,
+    });
+  }
+  context.journal.append(JOURNAL.watchlist, found);
+  return found;
+}
+
+// --- Uploads -------------------------------------------------------------------------------------------
+
+interface UploadTarget {
+  local: string;
+  s3Uri: string;
+}
+
+async function collectTargets(context: Context): Promise<UploadTarget[]> {
+  const targets: UploadTarget[] = [];
+  const seen = new Set<string>();
+  for await (const speaker of plannedSpeakers(context.planDir)) {
+    for (const recording of speaker.recordings) {
+      if (recording.audio.startsWith("s3://") || seen.has(recording.s3Uri)) continue;
+      seen.add(recording.s3Uri);
+      targets.push({ local: recording.audio, s3Uri: recording.s3Uri });
+    }
+  }
+  // Manifests last: a job never sees a manifest whose recordings are not all uploaded.
+  for (const shard of context.plan.shards) {
+    if (seen.has(shard.manifestS3Uri)) continue;
+    seen.add(shard.manifestS3Uri);
+    targets.push({ local: resolve(context.planDir, shard.manifest), s3Uri: shard.manifestS3Uri });
+  }
+  return targets;
+}
+
+/** Sizes of the objects under the plan's input prefix (one ListObjectsV2 page per 1,000 keys). */
+async function listSizes(
+  context: Context,
+): Promise<{ bucket: string; prefix: string; sizes: Map<string, number> }> {
+  const { bucket, key: prefix } = parseS3Uri(context.plan.inputS3Uri);
+  const sizes = new Map<string, number>();
+  let token: string | undefined;
+  try {
+    do {
+      const page = await context.options.clients.s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          ...(prefix ? { Prefix: prefix } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) sizes.set(object.Key, object.Size ?? -1);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (error) {
+    throw fromAwsError(error, { operation: "S3.ListObjectsV2", resource: `s3://${bucket}/${prefix}` });
+  }
+  return { bucket, prefix, sizes };
+}
+
+async function uploadAll(context: Context, report: StepReporter): Promise<RunResult["uploads"]> {
+  const before = state(context);
+  if (before.uploadsDone) {
+    report.info(`uploads done earlier (${before.uploadsDone.files} files)`);
+    return before.uploadsDone;
+  }
+  const all = await collectTargets(context);
+  const pending = all.filter((target) => !before.uploaded.has(target.s3Uri));
+  const totals = { files: all.length, uploaded: 0, skipped: all.length - pending.length, bytes: 0 };
+  report.started(all.length, `${all.length} files, ${pending.length} not yet uploaded`);
+  const listing = pending.length > 0 ? await listSizes(context) : undefined;
+  const s3 = context.options.clients.s3;
+  const concurrency = Math.max(1, context.options.concurrency ?? DEFAULT_CONCURRENCY);
+
+  let batch: string[] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    context.journal.append(JOURNAL.uploaded, { uris: batch });
+    batch = [];
+  };
+  let done = totals.skipped;
+  const every = Math.max(1, Math.floor(all.length / 100));
+  let failure: unknown;
+  let next = 0;
+
+  const one = async (target: UploadTarget): Promise<void> => {
+    const { bucket, key } = parseS3Uri(target.s3Uri);
+    let body: Buffer;
+    try {
+      const info = await stat(target.local);
+      body = info.size <= 64 * 1024 * 1024 ? await readFile(target.local) : Buffer.alloc(0);
+      if (body.length !== info.size) {
+        throw new CvkError("INPUT_INVALID", `${target.local} is larger than Voice ID accepts (20 MB)`, {
+          hint: "Re-plan the caller list: `cvk enroll plan` rejects recordings over 20 MB.",
+        });
+      }
+    } catch (error) {
+      if (error instanceof CvkError) throw error;
+      throw new CvkError("INPUT_NOT_FOUND", `Cannot read ${target.local}: ${(error as Error).message}`, {
+        hint: "The plan points at a local file that moved or was deleted; restore it or re-plan.",
+        cause: error,
+      });
+    }
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    const listedSize =
+      listing && bucket === listing.bucket && key.startsWith(listing.prefix)
+        ? listing.sizes.get(key)
+        : undefined;
+    const listedAbsent =
+      listing !== undefined &&
+      bucket === listing.bucket &&
+      key.startsWith(listing.prefix) &&
+      listedSize === undefined;
+    let present = false;
+    if (!listedAbsent && (listedSize === undefined || listedSize === body.length)) {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        present = head.ContentLength === body.length && head.Metadata?.[SHA256_METADATA] === sha256;
+      } catch (error) {
+        if (!isNotFoundError(error) && awsErrorName(error) !== "NotFound") {
+          throw fromAwsError(error, { operation: "S3.HeadObject", resource: target.s3Uri });
+        }
+      }
+    }
+    if (present) {
+      totals.skipped++;
+    } else {
+      try {
+        await new Upload({
+          client: s3,
+          params: {
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: key.endsWith(".json")
+              ? "application/json"
+              : key.endsWith(".wav")
+                ? "audio/wav"
+                : undefined,
+            Metadata: { [SHA256_METADATA]: sha256 },
+          },
+          partSize: PART_SIZE,
+          queueSize: 2,
+          leavePartsOnError: false,
+        }).done();
+      } catch (error) {
+        throw fromAwsError(error, { operation: "S3.PutObject", resource: target.s3Uri });
+      }
+      totals.uploaded++;
+      totals.bytes += body.length;
+    }
+    batch.push(target.s3Uri);
+    if (batch.length >= UPLOAD_JOURNAL_BATCH) flush();
+    done++;
+    if (done % every === 0 || done === all.length) report.progress(done, all.length, basename(key));
+  };
+
+  const worker = async () => {
+    while (failure === undefined && !context.signal?.aborted) {
+      const index = next++;
+      const target = pending[index];
+      if (!target) return;
+      try {
+        await one(target);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
+  // Whatever finished is on record, whether the step ends normally, by failure or by Ctrl-C.
+  flush();
+  if (failure !== undefined) throw failure;
+  checkAbort(context, "uploads");
+  context.journal.append(JOURNAL.uploadsDone, totals);
+  report.finished(`${totals.uploaded} uploaded, ${totals.skipped} already there`, { ...totals });
+  return totals;
+}
+
+// --- Jobs ------------------------------------------------------------------------------------------------
+
+function enrollmentConfig(context: Context, watchlistId: string | undefined): EnrollmentConfig | undefined {
+  const { existingEnrollmentAction, fraudDetection } = context.options;
+  const fraud = fraudDetection
+    ? {
+        ...(fraudDetection.action ? { FraudDetectionAction: fraudDetection.action } : {}),
+        ...(fraudDetection.riskThreshold === undefined
+          ? {}
+          : { RiskThreshold: fraudDetection.riskThreshold }),
+        ...(watchlistId ? { WatchlistIds: [watchlistId] } : {}),
+      }
+    : undefined;
+  if (!existingEnrollmentAction && !fraud) return undefined;
+  return {
+    ...(existingEnrollmentAction ? { ExistingEnrollmentAction: existingEnrollmentAction } : {}),
+    ...(fraud ? { FraudDetectionConfig: fraud } : {}),
+  };
+}
+
+async function startJob(
+  context: Context,
+  shard: PlannedShard,
+  current: ShardState,
+  domainId: string,
+  watchlistId: string | undefined,
+  report: StepReporter,
+): Promise<string> {
+  let starting: JobStartingData;
+  if (current.starting && !current.jobId) {
+    // Crashed (or stopped) between sending Start and journaling its answer: replay the same request.
+    starting = current.starting;
+    report.info(`shard ${shard.index}: replaying the journaled start request (same ClientToken)`);
+  } else {
+    const attempt = current.attempt + 1;
+    const config = enrollmentConfig(context, watchlistId);
+    const request: StartSpeakerEnrollmentJobCommandInput = {
+      DomainId: domainId,
+      JobName: `cvk-${context.planId}-shard-${String(shard.index).padStart(3, "0")}-${attempt}`,
+      DataAccessRoleArn: context.options.dataAccessRoleArn,
+      InputDataConfig: { S3Uri: shard.manifestS3Uri },
+      OutputDataConfig: {
+        S3Uri: context.options.outputS3Uri,
+        ...(context.options.outputKmsKeyId ? { KmsKeyId: context.options.outputKmsKeyId } : {}),
+      },
+      ClientToken: clientTokenFor(shard.sha256, domainId, attempt),
+      ...(config ? { EnrollmentConfig: config } : {}),
+    };
+    starting = { shard: shard.index, attempt, request: request as unknown as Record<string, unknown> };
+    context.journal.append(JOURNAL.jobStarting, starting);
+  }
+  const request = starting.request as unknown as StartSpeakerEnrollmentJobCommandInput;
+  let waitMs = context.options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  for (;;) {
+    try {
+      const { Job } = await context.options.clients.voiceId.send(
+        new StartSpeakerEnrollmentJobCommand(request),
+      );
+      const jobId = Job?.JobId;
+      if (!jobId) throw new CvkError("AWS_UNKNOWN", "StartSpeakerEnrollmentJob returned no JobId");
+      context.journal.append(JOURNAL.jobStarted, {
+        shard: shard.index,
+        attempt: starting.attempt,
+        jobId,
+        clientToken: request.ClientToken,
+      });
+      return jobId;
+    } catch (error) {
+      if (awsErrorName(error) === "ServiceQuotaExceededException") {
+        // One active enrollment job per domain: another (not ours) is running. Wait for it.
+        report.warning(
+          "DOMAIN_BUSY",
+          `shard ${shard.index}: the domain already runs an enrollment job; waiting for it to end`,
+        );
+        checkAbort(context, `jobs (shard ${shard.index} waiting to start)`);
+        await abortableSleep(context.clock, waitMs, context.signal);
+        checkAbort(context, `jobs (shard ${shard.index} waiting to start)`);
+        waitMs = Math.min(Math.max(waitMs * 1.5, 1000), MAX_POLL_MS);
+        continue;
+      }
+      throw fromAwsError(error, {
+        operation: "VoiceID.StartSpeakerEnrollmentJob",
+        resource: `domain ${domainId}`,
+      });
+    }
+  }
+}
+
+async function pollJob(
+  context: Context,
+  shard: PlannedShard,
+  jobId: string,
+  domainId: string,
+  report: StepReporter,
+): Promise<JobEndedData> {
+  const total = context.plan.shards.length;
+  const base = context.options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  let wait = base;
+  let lastStatus = state(context).shards.get(shard.index)?.status;
+  let lastPercent = -1;
+  let progressSince: { at: number; percent: number } | undefined;
+  const attempt = state(context).shards.get(shard.index)?.attempt ?? 1;
+  for (;;) {
+    let job: SpeakerEnrollmentJob | undefined;
+    try {
+      ({ Job: job } = await context.options.clients.voiceId.send(
+        new DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }),
+      ));
+    } catch (error) {
+      throw fromAwsError(error, {
+        operation: "VoiceID.DescribeSpeakerEnrollmentJob",
+        resource: `job ${jobId}`,
+      });
+    }
+    const status = job?.JobStatus ?? "SUBMITTED";
+    const percent = job?.JobProgress?.PercentComplete ?? 0;
+    if (status === "COMPLETED" || status === "COMPLETED_WITH_ERRORS" || status === "FAILED") {
+      const ended: JobEndedData = {
+        shard: shard.index,
+        attempt,
+        jobId,
+        status,
+        ...(job?.FailureDetails
+          ? { failure: { StatusCode: job.FailureDetails.StatusCode, Message: job.FailureDetails.Message } }
+          : {}),
+        ...(status === "FAILED"
+          ? {}
+          : {
+              outputS3Uri: `${(job?.OutputDataConfig?.S3Uri ?? context.options.outputS3Uri).replace(/\/+$/, "")}/${jobId}/${basename(parseS3Uri(shard.manifestS3Uri).key)}.out`,
+            }),
+      };
+      context.journal.append(JOURNAL.jobEnded, ended);
+      report.progress(100, 100, `shard ${shard.index}/${total}: job ${jobId} ${status}`);
+      return ended;
+    }
+    if (status !== lastStatus) {
+      context.journal.append(JOURNAL.jobStatus, { shard: shard.index, jobId, status, percent });
+      lastStatus = status;
+    }
+    const now = context.clock.now();
+    if (status === "IN_PROGRESS" && !progressSince) progressSince = { at: now, percent };
+    let eta = "";
+    if (progressSince && percent > progressSince.percent) {
+      const rate = (percent - progressSince.percent) / Math.max(1, now - progressSince.at);
+      eta = `, ETA ${formatDuration((100 - percent) / rate)}`;
+    }
+    report.progress(percent, 100, `shard ${shard.index}/${total}: job ${jobId} ${status} ${percent}%${eta}`);
+    if (percent !== lastPercent) {
+      wait = base;
+      lastPercent = percent;
+    } else wait = Math.min(Math.max(wait * 1.5, base), Math.max(MAX_POLL_MS, base));
+    checkAbort(context, `jobs (shard ${shard.index}, job ${jobId} ${status})`);
+    await abortableSleep(context.clock, wait, context.signal);
+    checkAbort(context, `jobs (shard ${shard.index}, job ${jobId} ${status})`);
+  }
+}
+
+async function downloadOutput(context: Context, ended: JobEndedData, report: StepReporter): Promise<void> {
+  const uri = ended.outputS3Uri as string;
+  const { bucket, key } = parseS3Uri(uri);
+  let text: string;
+  try {
+    const { Body } = await context.options.clients.s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
+    text = (await Body?.transformToString("utf8")) ?? "";
+  } catch (error) {
+    throw fromAwsError(error, { operation: "S3.GetObject", resource: uri });
+  }
+  let parsed: { Errors?: unknown[]; SuccessfulEnrollments?: unknown[] };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch (error) {
+    throw new CvkError("AWS_SERVICE", `The output file ${uri} is not valid JSON`, {
+      hint: "Re-run to download it again; if it persists, inspect the object in S3.",
+      cause: error,
+    });
+  }
+  // The same layout as in S3: outputs/{JobId}/{manifest file name}.out
+  const file = join("outputs", ended.jobId, basename(key));
+  await writeFileAtomic(join(context.runDir, file), text);
+  context.journal.append(JOURNAL.outputSaved, {
+    shard: ended.shard,
+    jobId: ended.jobId,
+    file,
+    errors: parsed.Errors?.length ?? 0,
+    successes: parsed.SuccessfulEnrollments?.length ?? 0,
+  });
+  report.info(
+    `shard ${ended.shard}: ${parsed.SuccessfulEnrollments?.length ?? 0} enrolled, ${parsed.Errors?.length ?? 0} errors (${file})`,
+  );
+}
+
+// --- The run -----------------------------------------------------------------------------------------------
+
+export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunResult> {
+  const planDir = resolve(options.planDir);
+  const runDir = resolve(options.runDir);
+  const plan = readPlan(planDir);
+  if (plan.kind !== "speaker-enrollment") {
+    throw new CvkError("INPUT_INVALID", `${planDir} is a ${plan.kind} plan, not a speaker enrollment plan`, {
+      hint: "Use `cvk fraudsters register` for fraudster registration plans.",
+    });
+  }
+  parseS3Uri(options.outputS3Uri);
+  const clock = options.clock ?? systemClock;
+  const planId = planIdOf(plan);
+  const journal = RunJournal.open(join(runDir, "journal.jsonl"), { clock });
+  const context: Context = { options, plan, planDir, runDir, journal, clock, signal: options.signal, planId };
+  const listener = options.onEvent;
+  try {
+    const earlier = state(context);
+    if (earlier.started && earlier.started.planId !== planId) {
+      throw new CvkError("INPUT_INVALID", `${runDir} belongs to another plan (${earlier.started.planId})`, {
+        hint: "Use a new run directory (--run-dir) for a different plan.",
+      });
+    }
+    const resumed = earlier.started !== undefined;
+    if (!existsSync(join(runDir, "plan.json"))) {
+      await writeFileAtomic(join(runDir, "plan.json"), await readFile(join(planDir, "plan.json")));
+    }
+    journal.append(JOURNAL.runStarted, { planId, planDir, shards: plan.shards.length, resumed });
+    const invocationSeq = journal.entries.length;
+    stepReporter("run", listener).info(
+      `${resumed ? "resuming" : "starting"} run ${planId} in ${runDir} (${plan.shards.length} shards)`,
+    );
+
+    checkAbort(context, "domain");
+    const domainReport = stepReporter("domain", listener);
+    const domain = await ensureDomain(context, domainReport);
+    let watchlistId: string | undefined;
+    const watchlistName = options.fraudDetection?.watchlist ?? options.watchlist?.name;
+    if (watchlistName) {
+      checkAbort(context, "watchlist");
+      watchlistId = (
+        await ensureWatchlist(context, domain.domainId, watchlistName, stepReporter("watchlist", listener))
+      ).watchlistId;
+    }
+
+    checkAbort(context, "uploads");
+    const uploads = await uploadAll(context, stepReporter("upload", listener));
+
+    const jobs = stepReporter("jobs", listener);
+    jobs.started(plan.shards.length, `${plan.shards.length} shard job(s), one at a time`);
+    for (const shard of plan.shards) {
+      let current = state(context).shards.get(shard.index) ?? { shard: shard.index, attempt: 0 };
+      const retry =
+        current.ended?.status === "FAILED" &&
+        isTransientCode(current.ended.failure?.StatusCode) &&
+        (current.endedSeq ?? 0) < invocationSeq &&
+        current.attempt < MAX_ATTEMPTS;
+      if (current.output || (current.ended?.status === "FAILED" && !retry)) continue;
+      checkAbort(context, `jobs (shard ${shard.index})`);
+      let jobId = current.jobId;
+      if (!jobId || retry) {
+        if (retry) {
+          jobs.info(
+            `shard ${shard.index}: job ${current.jobId} had failed transiently; starting attempt ${current.attempt + 1}`,
+          );
+          current = { shard: shard.index, attempt: current.attempt };
+        }
+        jobId = await startJob(context, shard, current, domain.domainId, watchlistId, jobs);
+        jobs.info(`shard ${shard.index}/${plan.shards.length}: job ${jobId} started`);
+      }
+      let ended = state(context).shards.get(shard.index)?.ended;
+      if (!ended) ended = await pollJob(context, shard, jobId, domain.domainId, jobs);
+      if (ended.status === "FAILED") {
+        jobs.warning(
+          "JOB_FAILED",
+          `shard ${shard.index}: job ${jobId} FAILED. ${explainJobFailure(ended.failure)}`,
+        );
+        continue;
+      }
+      checkAbort(context, `download (shard ${shard.index})`);
+      await downloadOutput(context, ended, stepReporter("download", listener));
+    }
+
+    const finalState = state(context);
+    const { report, paths } = await writeReport(runDir, planDir, finalState);
+    journal.append(JOURNAL.reportWritten, { counts: report.counts, callers: report.callers });
+    journal.append(JOURNAL.runFinished, {});
+    const shards: ShardOutcome[] = plan.shards.map((shard) => {
+      const s = finalState.shards.get(shard.index);
+      return {
+        shard: shard.index,
+        attempt: s?.attempt ?? 0,
+        ...(s?.jobId ? { jobId: s.jobId } : {}),
+        status: s?.status ?? "NOT_STARTED",
+        ...(s?.ended?.failure
+          ? { failure: { ...s.ended.failure, explanation: explainJobFailure(s.ended.failure) } }
+          : {}),
+      };
+    });
+    stepReporter("report", listener).finished(
+      `${report.callers} callers: ${Object.entries(report.counts)
+        .filter(([, n]) => n > 0)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(", ")}`,
+      {
+        ...report.counts,
+      },
+    );
+    return {
+      runDir,
+      planId,
+      domainId: domain.domainId,
+      ...(watchlistId ? { watchlistId } : {}),
+      resumed,
+      uploads,
+      shards,
+      counts: report.counts,
+      callers: report.callers,
+      retryCallers: report.retryCallers,
+      paths,
+    };
+  } finally {
+    journal.close();
+  }
+}

@@ -6,6 +6,7 @@
 import {
   CreateDomainCommand,
   DescribeSpeakerEnrollmentJobCommand,
+  type DescribeSpeakerEnrollmentJobCommandOutput,
   StartSpeakerEnrollmentJobCommand,
   VoiceIDClient,
 } from "@aws-sdk/client-voice-id";
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     );
     const jobId = started.Job?.JobId ?? "";
     let status = "";
-    let described: Awaited<ReturnType<typeof voiceId.send<DescribeSpeakerEnrollmentJobCommand>>> | undefined;
+    let described: DescribeSpeakerEnrollmentJobCommandOutput | undefined;
     while (!["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED"].includes(status)) {
       described = await voiceId.send(
         new DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }),

@@ -3,6 +3,7 @@ import yargs, { type Argv } from "yargs";
 import type { CommandDefinition } from "./command.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { enrollCommand } from "./commands/enroll.ts";
+import { fraudstersCommand } from "./commands/fraudsters.ts";
 import { iamCommand } from "./commands/iam.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { createContext } from "./context.ts";
@@ -13,7 +14,13 @@ export interface MainOptions extends Partial<Streams> {
   cwd?: string;
 }
 
-const COMMANDS: CommandDefinition[] = [doctorCommand, enrollCommand, iamCommand, sandboxCommand];
+const COMMANDS: CommandDefinition[] = [
+  doctorCommand,
+  enrollCommand,
+  fraudstersCommand,
+  iamCommand,
+  sandboxCommand,
+];
 
 /** Global flags as yargs parsed them. */
 interface ParsedGlobals {

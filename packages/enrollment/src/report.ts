@@ -45,6 +45,8 @@ export interface WatchlistData {
   watchlistId: string;
   name: string;
   created: boolean;
+  /** The domain's default watchlist, used because no watchlist name was configured. */
+  default?: boolean;
 }
 export interface UploadedData {
   /** S3 URIs now known to hold the local file (uploaded, or found with the same size and SHA-256). */
@@ -59,7 +61,7 @@ export interface UploadsDoneData {
 export interface JobStartingData {
   shard: number;
   attempt: number;
-  /** The exact StartSpeakerEnrollmentJob input: replayed unchanged after a crash (same ClientToken). */
+  /** The exact Start…Job input: replayed unchanged after a crash (same ClientToken). */
   request: Record<string, unknown>;
 }
 export interface JobStartedData {
@@ -383,65 +385,148 @@ export function readPlan(planDir: string): EnrollmentPlan {
   return plan;
 }
 
+/** A successful request in a job's output file (SuccessfulEnrollments or SuccessfulRegistrations). */
+export type OutputSuccess = { RequestId?: string } & Record<string, unknown>;
+
 interface OutputFile {
   Errors?: { RequestId?: string; ErrorCode?: number; ErrorMessage?: string }[];
-  SuccessfulEnrollments?: {
-    RequestId?: string;
-    GeneratedSpeakerId?: string;
-    CustomerSpeakerId?: string;
-    EnrollmentStatus?: string;
-  }[];
+  [section: string]: unknown;
 }
 
-function emptyCounts(): Record<ReportStatus, number> {
-  return Object.fromEntries(REPORT_STATUSES.map((status) => [status, 0])) as Record<ReportStatus, number>;
+/** The fields every report row has, whatever the job kind. */
+export interface CommonRow {
+  /** The caller's CustomerSpeakerId, or the fraudster row's label from the list. */
+  id: string;
+  request_id: string;
+  status: string;
+  error_code: string;
+  reason: string;
+}
+
+/** What a report is made of, before a job kind shapes it into its report.json document. */
+export interface ReportParts<Row> {
+  planId: string;
+  planDir: string;
+  domainId?: string;
+  rows: Row[];
+  counts: Record<string, number>;
+  /** Rows written to retry.csv (transient failures). */
+  retryRows: number;
+  shards: ReportShard[];
+}
+
+/** What differs between the reports of the two job kinds (speaker enrollment, fraudster registration). */
+export interface ReportKind<Row, Report> {
+  /** Every status a row can have; "FAILED", "EXCLUDED_IN_PLAN" and "PENDING" among them. */
+  statuses: readonly string[];
+  columns: readonly (keyof Row & string)[];
+  /** The output file's list of successful requests. */
+  successSection: "SuccessfulEnrollments" | "SuccessfulRegistrations";
+  /** The status of a successful request, from its output entry. */
+  successStatus(success: OutputSuccess): string;
+  /** A per-request ErrorCode from the output file, in plain words. */
+  explainError(code: number | undefined, message: string | undefined): string;
+  /** The report row: the common fields plus, for a success, what its output entry says. */
+  row(common: CommonRow, success?: OutputSuccess): Row;
+  /** report.json. */
+  document(parts: ReportParts<Row>): Report;
+}
+
+/** The speaker enrollment report (the columns of REPORT_COLUMNS). */
+export const ENROLLMENT_REPORT: ReportKind<ReportRow, EnrollmentReport> = {
+  statuses: REPORT_STATUSES,
+  columns: REPORT_COLUMNS,
+  successSection: "SuccessfulEnrollments",
+  successStatus: (success) => {
+    const status = success.EnrollmentStatus as ReportStatus;
+    return REPORT_STATUSES.includes(status) ? status : "NEW_ENROLLMENT";
+  },
+  explainError: explainRequestError,
+  row: (common, success) => ({
+    customer_speaker_id: common.id,
+    request_id: common.request_id,
+    status: common.status as ReportStatus,
+    generated_speaker_id: (success?.GeneratedSpeakerId as string | undefined) ?? "",
+    error_code: common.error_code,
+    reason: common.reason,
+  }),
+  document: (parts) => reportDocument(parts, "callers", "retryCallers") as unknown as EnrollmentReport,
+};
+
+/** report.json: the parts, with the row count and retry count under the kind's names. */
+export function reportDocument<Row>(
+  parts: ReportParts<Row>,
+  rowsName: string,
+  retryName: string,
+): Record<string, unknown> {
+  return {
+    planId: parts.planId,
+    planDir: parts.planDir,
+    ...(parts.domainId ? { domainId: parts.domainId } : {}),
+    [rowsName]: parts.rows.length,
+    counts: parts.counts,
+    [retryName]: parts.retryRows,
+    shards: parts.shards,
+    rows: parts.rows,
+  };
 }
 
 /**
  * Builds the report: every caller in the plan exactly once — the planned speakers from their
  * shard's result, and the speakers the plan excluded (problems.jsonl) as EXCLUDED_IN_PLAN.
  */
-export async function buildReport(
+export async function buildReport<Row = ReportRow, Report = EnrollmentReport>(
   runDir: string,
   planDir: string,
   state: RunState,
-): Promise<{ report: EnrollmentReport; retryCsv: string }> {
+  kind: ReportKind<Row, Report> = ENROLLMENT_REPORT as unknown as ReportKind<Row, Report>,
+): Promise<{ report: Report; parts: ReportParts<Row>; retryCsv: string }> {
   const plan = readPlan(planDir);
-  const results = new Map<number, { byRequest: Map<string, ReportRow>; shard: ShardState | undefined }>();
+  interface Result {
+    common: CommonRow;
+    success?: OutputSuccess;
+  }
+  const results = new Map<number, { byRequest: Map<string, Result>; shard: ShardState | undefined }>();
   for (const planned of plan.shards) {
     const s = state.shards.get(planned.index);
-    const byRequest = new Map<string, ReportRow>();
+    const byRequest = new Map<string, Result>();
     if (s?.output) {
       const output = JSON.parse(readFileSync(join(runDir, s.output.file), "utf8")) as OutputFile;
-      for (const success of output.SuccessfulEnrollments ?? []) {
+      for (const success of (output[kind.successSection] as OutputSuccess[] | undefined) ?? []) {
         if (!success.RequestId) continue;
-        const status = success.EnrollmentStatus as ReportStatus;
         byRequest.set(success.RequestId, {
-          customer_speaker_id: success.CustomerSpeakerId ?? "",
-          request_id: success.RequestId,
-          status: REPORT_STATUSES.includes(status) ? status : "NEW_ENROLLMENT",
-          generated_speaker_id: success.GeneratedSpeakerId ?? "",
-          error_code: "",
-          reason: "",
+          common: {
+            id: (success.CustomerSpeakerId as string | undefined) ?? "",
+            request_id: success.RequestId,
+            status: kind.successStatus(success),
+            error_code: "",
+            reason: "",
+          },
+          success,
         });
       }
       for (const error of output.Errors ?? []) {
         if (!error.RequestId) continue;
         byRequest.set(error.RequestId, {
-          customer_speaker_id: "",
-          request_id: error.RequestId,
-          status: "FAILED",
-          generated_speaker_id: "",
-          error_code: error.ErrorCode === undefined ? "" : String(error.ErrorCode),
-          reason: explainRequestError(error.ErrorCode, error.ErrorMessage),
+          common: {
+            id: "",
+            request_id: error.RequestId,
+            status: "FAILED",
+            error_code: error.ErrorCode === undefined ? "" : String(error.ErrorCode),
+            reason: kind.explainError(error.ErrorCode, error.ErrorMessage),
+          },
         });
       }
     }
     results.set(planned.index, { byRequest, shard: s });
   }
 
-  const rows: ReportRow[] = [];
-  const counts = emptyCounts();
+  const rows: Row[] = [];
+  const counts: Record<string, number> = Object.fromEntries(kind.statuses.map((status) => [status, 0]));
+  const count = (common: CommonRow, success?: OutputSuccess) => {
+    rows.push(kind.row(common, success));
+    counts[common.status] = (counts[common.status] ?? 0) + 1;
+  };
   const retryRecords: string[][] = [];
   const retryCallers = new Set<string>();
   const seen = new Set<string>();
@@ -449,15 +534,11 @@ export async function buildReport(
     seen.add(speaker.customerSpeakerId);
     const result = results.get(speaker.shard);
     const s = result?.shard;
-    let row: ReportRow;
-    const base = {
-      customer_speaker_id: speaker.customerSpeakerId,
-      request_id: speaker.requestId,
-      generated_speaker_id: "",
-    };
+    let row: CommonRow;
+    const base = { id: speaker.customerSpeakerId, request_id: speaker.requestId };
     const fromOutput = result?.byRequest.get(speaker.requestId);
     if (fromOutput) {
-      row = { ...fromOutput, customer_speaker_id: speaker.customerSpeakerId };
+      row = { ...fromOutput.common, id: speaker.customerSpeakerId };
     } else if (s?.ended?.status === "FAILED") {
       row = {
         ...base,
@@ -480,8 +561,7 @@ export async function buildReport(
         reason: s?.jobId ? `job ${s.jobId} is ${s.status ?? "running"}` : "shard not started yet",
       };
     }
-    rows.push(row);
-    counts[row.status]++;
+    count(row, fromOutput?.success);
     if (row.status === "FAILED" && isTransientCode(Number(row.error_code) || undefined)) {
       retryCallers.add(speaker.customerSpeakerId);
       for (const recording of speaker.recordings) {
@@ -490,7 +570,7 @@ export async function buildReport(
     }
   }
 
-  const excluded = new Map<string, ReportRow>();
+  const excluded = new Map<string, CommonRow>();
   for await (const problem of planProblems(planDir)) {
     if (!problem.excluded) continue;
     const id = problem.customerSpeakerId ?? "";
@@ -503,19 +583,15 @@ export async function buildReport(
       continue;
     }
     excluded.set(key, {
-      customer_speaker_id: id,
+      id,
       request_id: "",
       status: "EXCLUDED_IN_PLAN",
-      generated_speaker_id: "",
       error_code: problem.reason,
       reason:
         id === "" ? `line ${problem.line}: ${problem.message}` : `${problem.reason}: ${problem.message}`,
     });
   }
-  for (const row of excluded.values()) {
-    rows.push(row);
-    counts.EXCLUDED_IN_PLAN++;
-  }
+  for (const row of excluded.values()) count(row);
 
   const shards: ReportShard[] = plan.shards.map((planned) => {
     const s = state.shards.get(planned.index);
@@ -528,18 +604,17 @@ export async function buildReport(
       ...(s?.output ? { outputFile: s.output.file } : {}),
     };
   });
-  const report: EnrollmentReport = {
+  const parts: ReportParts<Row> = {
     planId: state.started?.planId ?? "",
     planDir,
     ...(state.domain ? { domainId: state.domain.domainId } : {}),
-    callers: rows.length,
-    counts,
-    retryCallers: retryCallers.size,
-    shards,
     rows,
+    counts,
+    retryRows: retryCallers.size,
+    shards,
   };
   const retryCsv = stringify(retryRecords, { header: true, columns: [...RETRY_COLUMNS] });
-  return { report, retryCsv };
+  return { report: kind.document(parts), parts, retryCsv };
 }
 
 export interface ReportPaths {
@@ -549,25 +624,26 @@ export interface ReportPaths {
 }
 
 /** Writes report.json, report.csv and retry.csv, each whole or not at all. */
-export async function writeReport(
+export async function writeReport<Row = ReportRow, Report = EnrollmentReport>(
   runDir: string,
   planDir: string,
   state: RunState,
-): Promise<{ report: EnrollmentReport; paths: ReportPaths }> {
-  const { report, retryCsv } = await buildReport(runDir, planDir, state);
+  kind: ReportKind<Row, Report> = ENROLLMENT_REPORT as unknown as ReportKind<Row, Report>,
+): Promise<{ report: Report; parts: ReportParts<Row>; paths: ReportPaths }> {
+  const { report, parts, retryCsv } = await buildReport(runDir, planDir, state, kind);
   const paths: ReportPaths = {
     json: join(runDir, "report.json"),
     csv: join(runDir, "report.csv"),
     retry: join(runDir, "retry.csv"),
   };
   const csv = stringify(
-    report.rows.map((row) => REPORT_COLUMNS.map((column) => row[column])),
-    { header: true, columns: [...REPORT_COLUMNS] },
+    parts.rows.map((row) => kind.columns.map((column) => row[column])),
+    { header: true, columns: [...kind.columns] },
   );
   await writeFileAtomic(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFileAtomic(paths.csv, csv);
   await writeFileAtomic(paths.retry, retryCsv);
-  return { report, paths };
+  return { report, parts, paths };
 }
 
 // --- Public: status and re-render -----------------------------------------------------------------
@@ -658,11 +734,15 @@ export function enrollmentStatus(runDir: string): EnrollmentStatus {
   };
 }
 
-/** Re-renders report.json, report.csv and retry.csv from the journal and the saved output files. */
-export async function renderReport(
+/**
+ * Re-renders report.json, report.csv and retry.csv from the journal and the saved output files.
+ * `kind` is the report's shape: speaker enrollment by default, FRAUDSTER_REPORT for a run of
+ * `registerFraudsters`.
+ */
+export async function renderReport<Row = ReportRow, Report = EnrollmentReport>(
   runDir: string,
-  options: { planDir?: string } = {},
-): Promise<{ report: EnrollmentReport; paths: ReportPaths }> {
+  options: { planDir?: string; kind?: ReportKind<Row, Report> } = {},
+): Promise<{ report: Report; paths: ReportPaths }> {
   const status = enrollmentStatus(runDir);
   const planDir = options.planDir ?? status.planDir;
   if (!planDir) {
@@ -670,6 +750,14 @@ export async function renderReport(
       hint: "Pass the plan directory explicitly.",
     });
   }
+  const kind = options.kind ?? (ENROLLMENT_REPORT as unknown as ReportKind<Row, Report>);
+  const planKind = readPlan(planDir).kind;
+  if ((planKind === "speaker-enrollment") !== (kind.successSection === "SuccessfulEnrollments")) {
+    throw new CvkError("INPUT_INVALID", `${runDir} is a ${planKind} run; its report has another shape`, {
+      hint: "Render a fraudster registration run's report with its own kind (FRAUDSTER_REPORT).",
+    });
+  }
   const state = deriveRunState(readJournalEntries(join(runDir, "journal.jsonl")));
-  return await writeReport(runDir, planDir, state);
+  const { report, paths } = await writeReport(runDir, planDir, state, kind);
+  return { report, paths };
 }

@@ -129,6 +129,26 @@ describe("runEnrollment", () => {
     expect(again.counts).toEqual(result.counts);
   });
 
+  it("re-running a plan with OVERWRITE after SKIP starts new jobs instead of reusing the SKIP jobs' tokens", async () => {
+    const planDir = temp("plan");
+    writeTestPlan(planDir, { callers: SIX.slice(0, 2), shardSize: 2 });
+    running = await startTestSandbox({ jobs: { mode: "polls", describesPerStep: 1 } });
+    const skip = await runEnrollment({
+      ...baseOptions(planDir, join(planDir, "run-skip"), running),
+      existingEnrollmentAction: "SKIP",
+    });
+    expect(skip.counts).toMatchObject({ NEW_ENROLLMENT: 2 });
+    const overwrite = await runEnrollment({
+      ...baseOptions(planDir, join(planDir, "run-overwrite"), running),
+      existingEnrollmentAction: "OVERWRITE",
+    });
+    expect(overwrite.counts).toMatchObject({ ENROLLMENT_OVERWRITE: 2 });
+    expect(overwrite.shards[0]?.jobId).not.toBe(skip.shards[0]?.jobId);
+    expect(
+      running.sandbox.log.entries({ operation: "StartSpeakerEnrollmentJob" }).map((e) => e.status),
+    ).toEqual([200, 200]);
+  });
+
   it("stopped (AbortSignal) at several points, resumes with no duplicate job, no re-upload, everyone once", async () => {
     const planDir = temp("plan");
     const runDir = join(planDir, "run");

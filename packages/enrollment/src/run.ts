@@ -3,6 +3,11 @@
  * watchlist), upload recordings and manifests, run the shards' jobs one at a time, download their
  * output files and write the report.
  *
+ * The pipeline is shared by both batch job kinds (`runJobs` with a JobKind): speaker enrollment
+ * (`runEnrollment`, below) and fraudster registration (`registerFraudsters`, fraudsters.ts). A kind
+ * says which Start/Describe operation to call, the configuration member, the output file's section
+ * and the report's rows; journal, uploads, idempotency, polling and resume are the same.
+ *
  * Resumability: every step is journaled in `runDir/journal.jsonl` (RunJournal: append-only,
  * fsync'd). A re-run after Ctrl-C, a crash or SIGKILL reads the journal and carries on:
  * - the domain and watchlist found or created are reused;
@@ -13,7 +18,7 @@
  *   `x-amz-meta-cvk-sha256` on upload; HeadObject compares ContentLength and that metadata. Neither
  *   the ETag (not an MD5 for multipart or SSE-KMS objects) nor S3's x-amz-checksum-* (composite,
  *   per part, for multipart uploads) can be compared with a whole-file digest.
- * - jobs: the StartSpeakerEnrollmentJob request is journaled *before* it is sent, with a ClientToken
+ * - jobs: the Start…Job request is journaled *before* it is sent, with a ClientToken
  *   derived from the shard's sha256, the domain id and the attempt number; after a crash between the
  *   call and the journal entry, the very same request is replayed and Voice ID's idempotency returns
  *   the same job. A shard whose job is journaled is only polled, never started again.
@@ -39,9 +44,9 @@ import {
   ListDomainsCommand,
   type ListDomainsCommandOutput,
   ListWatchlistsCommand,
-  type SpeakerEnrollmentJob,
   StartSpeakerEnrollmentJobCommand,
   type StartSpeakerEnrollmentJobCommandInput,
+  type VoiceIDClient,
 } from "@aws-sdk/client-voice-id";
 import { Upload } from "@aws-sdk/lib-storage";
 import {
@@ -63,6 +68,7 @@ import type { EnrollmentPlan, PlannedShard } from "./plan-types.ts";
 import {
   type DomainData,
   deriveRunState,
+  ENROLLMENT_REPORT,
   type EnrollmentReport,
   explainJobFailure,
   isTransientCode,
@@ -70,7 +76,9 @@ import {
   type JobEndedData,
   type JobStartingData,
   plannedSpeakers,
+  type ReportKind,
   type ReportPaths,
+  type ReportRow,
   type RunState,
   readPlan,
   type ShardState,
@@ -78,28 +86,89 @@ import {
   writeReport,
 } from "./report.ts";
 
-export interface RunEnrollmentOptions {
+/** Options shared by both job kinds (`runEnrollment`, `registerFraudsters`). */
+export interface JobRunOptions {
   planDir: string;
   runDir: string;
   clients: AwsClients;
   domain: { id?: string; name?: string; create?: boolean; kmsKeyId?: string; description?: string };
-  watchlist?: { name: string };
   dataAccessRoleArn: string;
   outputS3Uri: string;
   outputKmsKeyId?: string;
-  existingEnrollmentAction?: "SKIP" | "OVERWRITE";
-  fraudDetection?: { action?: "IGNORE" | "FAIL"; riskThreshold?: number; watchlist?: string };
   /** Uploads in flight at once (default 8). */
   concurrency?: number;
   /**
-   * First wait between two DescribeSpeakerEnrollmentJob calls (default 2000 ms, then ×1.5 while the
-   * job does not move, at most 30 s): well within the 2 TPS batch-API quota. 0: no waiting (tests).
+   * First wait between two Describe…Job calls (default 2000 ms, then ×1.5 while the job does not
+   * move, at most 30 s): well within the 2 TPS batch-API quota. 0: no waiting (tests).
    */
   pollIntervalMs?: number;
   clock?: Clock;
   signal?: AbortSignal;
   onEvent?: CvkEventListener;
 }
+
+export interface RunEnrollmentOptions extends JobRunOptions {
+  watchlist?: { name: string };
+  existingEnrollmentAction?: "SKIP" | "OVERWRITE";
+  fraudDetection?: { action?: "IGNORE" | "FAIL"; riskThreshold?: number; watchlist?: string };
+}
+
+/** A batch job as Describe…Job returns it: the fields the run reads (both kinds have them). */
+export interface BatchJobView {
+  JobStatus?: string;
+  JobProgress?: { PercentComplete?: number };
+  FailureDetails?: { StatusCode?: number; Message?: string };
+  OutputDataConfig?: { S3Uri?: string };
+}
+
+/** What differs between the batch job kinds; journal, uploads, polling and resume are shared. */
+export interface JobKind<Row, Report> {
+  planKind: EnrollmentPlan["kind"];
+  /** "speaker enrollment", "fraudster registration": in messages. */
+  title: string;
+  /** What to run a plan of the other kind with. */
+  otherKindHint: string;
+  /** The Start…Job input's configuration member. */
+  configField: "EnrollmentConfig" | "RegistrationConfig";
+  startOperation: string;
+  describeOperation: string;
+  /** Sends Start…Job with `request` and returns the JobId. */
+  start(voiceId: VoiceIDClient, request: Record<string, unknown>): Promise<string | undefined>;
+  describe(voiceId: VoiceIDClient, domainId: string, jobId: string): Promise<BatchJobView | undefined>;
+  /** A success in progress lines: "enrolled", "registered". */
+  doneVerb: string;
+  /** What the report's rows are: "callers", "fraudsters". */
+  rowNoun: string;
+  report: ReportKind<Row, Report>;
+}
+
+/** One run's kind-specific settings. */
+export interface JobSettings {
+  /** The watchlist to ensure: by name, or the domain's default one when `name` is absent. None: no watchlist. */
+  watchlist?: { name?: string | undefined };
+  /** The Start…Job configuration member, given the watchlist id. */
+  config(watchlistId: string | undefined): object | undefined;
+}
+
+export const SPEAKER_ENROLLMENT: JobKind<ReportRow, EnrollmentReport> = {
+  planKind: "speaker-enrollment",
+  title: "speaker enrollment",
+  otherKindHint: "Use `cvk fraudsters register` for fraudster registration plans.",
+  configField: "EnrollmentConfig",
+  startOperation: "StartSpeakerEnrollmentJob",
+  describeOperation: "DescribeSpeakerEnrollmentJob",
+  start: async (voiceId, request) =>
+    (
+      await voiceId.send(
+        new StartSpeakerEnrollmentJobCommand(request as unknown as StartSpeakerEnrollmentJobCommandInput),
+      )
+    ).Job?.JobId,
+  describe: async (voiceId, domainId, jobId) =>
+    (await voiceId.send(new DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }))).Job,
+  doneVerb: "enrolled",
+  rowNoun: "callers",
+  report: ENROLLMENT_REPORT,
+};
 
 export interface ShardOutcome {
   shard: number;
@@ -109,7 +178,8 @@ export interface ShardOutcome {
   failure?: { StatusCode?: number; Message?: string; explanation: string };
 }
 
-export interface RunResult {
+/** What every run returns, whatever the job kind. */
+export interface RunOutcome {
   runDir: string;
   planId: string;
   domainId: string;
@@ -118,10 +188,21 @@ export interface RunResult {
   resumed: boolean;
   uploads: { files: number; uploaded: number; skipped: number; bytes: number };
   shards: ShardOutcome[];
+  paths: ReportPaths;
+}
+
+export interface JobsRunResult<Report> extends RunOutcome {
+  counts: Record<string, number>;
+  /** Report rows (callers, fraudsters), and those of them in retry.csv. */
+  rows: number;
+  retryRows: number;
+  report: Report;
+}
+
+export interface RunResult extends RunOutcome {
   counts: EnrollmentReport["counts"];
   callers: number;
   retryCallers: number;
-  paths: ReportPaths;
 }
 
 /** Attempts per shard across invocations when its job FAILS for a transient reason. */
@@ -146,9 +227,20 @@ export function planIdOf(plan: EnrollmentPlan): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** `[a-zA-Z0-9-_]{1,64}`: derived from the shard's content, the domain and the attempt. */
-export function clientTokenFor(shardSha256: string, domainId: string, attempt: number): string {
-  const digest = createHash("sha256").update(`${shardSha256}:${domainId}:${attempt}`).digest("hex");
+/**
+ * `[a-zA-Z0-9-_]{1,64}`: derived from the shard's content, the domain and the attempt — and the
+ * job's configuration when given, so the same manifest run with another configuration (e.g.
+ * REGISTER_AS_NEW after SKIP) is a new job rather than a reused token (a 409).
+ */
+export function clientTokenFor(
+  shardSha256: string,
+  domainId: string,
+  attempt: number,
+  configuration?: string,
+): string {
+  const digest = createHash("sha256")
+    .update(`${shardSha256}:${domainId}:${attempt}${configuration === undefined ? "" : `:${configuration}`}`)
+    .digest("hex");
   return `cvk-${digest.slice(0, 48)}-${attempt}`;
 }
 
@@ -181,7 +273,9 @@ function formatDuration(ms: number): string {
 }
 
 interface Context {
-  options: RunEnrollmentOptions;
+  options: JobRunOptions;
+  kind: JobKind<unknown, unknown>;
+  settings: JobSettings;
   plan: EnrollmentPlan;
   planDir: string;
   runDir: string;
@@ -311,14 +405,15 @@ async function ensureDomain(context: Context, report: StepReporter): Promise<Dom
   return found;
 }
 
+/** The watchlist named `name`, created when missing; without a name, the domain's default watchlist. */
 async function ensureWatchlist(
   context: Context,
   domainId: string,
-  name: string,
+  name: string | undefined,
   report: StepReporter,
 ): Promise<WatchlistData> {
   const known = state(context).watchlist;
-  if (known && known.name === name) return known;
+  if (known && (name === undefined ? known.default === true : known.name === name)) return known;
   const { voiceId } = context.options.clients;
   let found: WatchlistData | undefined;
   let nextToken: string | undefined;
@@ -327,11 +422,25 @@ async function ensureWatchlist(
       const page = await voiceId.send(
         new ListWatchlistsCommand({ DomainId: domainId, ...(nextToken ? { NextToken: nextToken } : {}) }),
       );
-      const match = page.WatchlistSummaries?.find((w) => w.Name === name);
-      if (match?.WatchlistId) found = { watchlistId: match.WatchlistId, name, created: false };
+      const match = page.WatchlistSummaries?.find((w) =>
+        name === undefined ? w.DefaultWatchlist === true : w.Name === name,
+      );
+      if (match?.WatchlistId) {
+        found = {
+          watchlistId: match.WatchlistId,
+          name: match.Name ?? name ?? "",
+          created: false,
+          ...(name === undefined ? { default: true } : {}),
+        };
+      }
       nextToken = found ? undefined : page.NextToken;
     } while (nextToken);
     if (!found) {
+      if (name === undefined) {
+        throw new CvkError("AWS_NOT_FOUND", `The domain ${domainId} lists no default watchlist`, {
+          hint: "Set voiceId.watchlist.name to a watchlist to register the fraudsters in.",
+        });
+      }
       const { Watchlist } = await voiceId.send(
         new CreateWatchlistCommand({
           DomainId: domainId,
@@ -343,13 +452,17 @@ async function ensureWatchlist(
       report.info(`created watchlist ${name} (${found.watchlistId})`);
     }
   } catch (error) {
+    if (error instanceof CvkError) throw error;
     throw fromAwsError(error, {
       operation: "VoiceID.ListWatchlists/CreateWatchlist",
       resource: `domain ${domainId}`,
     });
   }
-  context.journal.append(JOURNAL.watchlist, found);
-  return found;
+  // Set on every path that does not throw.
+  const watchlist = found as WatchlistData;
+  context.journal.append(JOURNAL.watchlist, watchlist);
+  if (watchlist.default) report.info(`default watchlist ${watchlist.name} (${watchlist.watchlistId})`);
+  return watchlist;
 }
 
 // --- Uploads -------------------------------------------------------------------------------------------
@@ -524,8 +637,11 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
 
 // --- Jobs ------------------------------------------------------------------------------------------------
 
-function enrollmentConfig(context: Context, watchlistId: string | undefined): EnrollmentConfig | undefined {
-  const { existingEnrollmentAction, fraudDetection } = context.options;
+function enrollmentConfig(
+  options: RunEnrollmentOptions,
+  watchlistId: string | undefined,
+): EnrollmentConfig | undefined {
+  const { existingEnrollmentAction, fraudDetection } = options;
   const fraud = fraudDetection
     ? {
         ...(fraudDetection.action ? { FraudDetectionAction: fraudDetection.action } : {}),
@@ -557,8 +673,8 @@ async function startJob(
     report.info(`shard ${shard.index}: replaying the journaled start request (same ClientToken)`);
   } else {
     const attempt = current.attempt + 1;
-    const config = enrollmentConfig(context, watchlistId);
-    const request: StartSpeakerEnrollmentJobCommandInput = {
+    const config = context.settings.config(watchlistId);
+    const request = {
       DomainId: domainId,
       JobName: `cvk-${context.planId}-shard-${String(shard.index).padStart(3, "0")}-${attempt}`,
       DataAccessRoleArn: context.options.dataAccessRoleArn,
@@ -567,34 +683,39 @@ async function startJob(
         S3Uri: context.options.outputS3Uri,
         ...(context.options.outputKmsKeyId ? { KmsKeyId: context.options.outputKmsKeyId } : {}),
       },
-      ClientToken: clientTokenFor(shard.sha256, domainId, attempt),
-      ...(config ? { EnrollmentConfig: config } : {}),
+      ClientToken: clientTokenFor(
+        shard.sha256,
+        domainId,
+        attempt,
+        // The configuration is part of the job's identity: the same shard re-run with OVERWRITE after
+        // SKIP is a different job, and reusing its token would be a ConflictException.
+        config ? JSON.stringify(config) : undefined,
+      ),
+      ...(config ? { [context.kind.configField]: config } : {}),
     };
-    starting = { shard: shard.index, attempt, request: request as unknown as Record<string, unknown> };
+    starting = { shard: shard.index, attempt, request };
     context.journal.append(JOURNAL.jobStarting, starting);
   }
-  const request = starting.request as unknown as StartSpeakerEnrollmentJobCommandInput;
+  const { request } = starting;
+  const { kind } = context;
   let waitMs = context.options.pollIntervalMs ?? DEFAULT_POLL_MS;
   for (;;) {
     try {
-      const { Job } = await context.options.clients.voiceId.send(
-        new StartSpeakerEnrollmentJobCommand(request),
-      );
-      const jobId = Job?.JobId;
-      if (!jobId) throw new CvkError("AWS_UNKNOWN", "StartSpeakerEnrollmentJob returned no JobId");
+      const jobId = await kind.start(context.options.clients.voiceId, request);
+      if (!jobId) throw new CvkError("AWS_UNKNOWN", `${kind.startOperation} returned no JobId`);
       context.journal.append(JOURNAL.jobStarted, {
         shard: shard.index,
         attempt: starting.attempt,
         jobId,
-        clientToken: request.ClientToken,
+        clientToken: request.ClientToken as string,
       });
       return jobId;
     } catch (error) {
       if (awsErrorName(error) === "ServiceQuotaExceededException") {
-        // One active enrollment job per domain: another (not ours) is running. Wait for it.
+        // One active job of each kind per domain: another (not ours) is running. Wait for it.
         report.warning(
           "DOMAIN_BUSY",
-          `shard ${shard.index}: the domain already runs an enrollment job; waiting for it to end`,
+          `shard ${shard.index}: the domain already runs a ${kind.title} job; waiting for it to end`,
         );
         checkAbort(context, `jobs (shard ${shard.index} waiting to start)`);
         await abortableSleep(context.clock, waitMs, context.signal);
@@ -602,8 +723,9 @@ async function startJob(
         waitMs = Math.min(Math.max(waitMs * 1.5, 1000), MAX_POLL_MS);
         continue;
       }
+      if (error instanceof CvkError) throw error;
       throw fromAwsError(error, {
-        operation: "VoiceID.StartSpeakerEnrollmentJob",
+        operation: `VoiceID.${kind.startOperation}`,
         resource: `domain ${domainId}`,
       });
     }
@@ -625,14 +747,12 @@ async function pollJob(
   let progressSince: { at: number; percent: number } | undefined;
   const attempt = state(context).shards.get(shard.index)?.attempt ?? 1;
   for (;;) {
-    let job: SpeakerEnrollmentJob | undefined;
+    let job: BatchJobView | undefined;
     try {
-      ({ Job: job } = await context.options.clients.voiceId.send(
-        new DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }),
-      ));
+      job = await context.kind.describe(context.options.clients.voiceId, domainId, jobId);
     } catch (error) {
       throw fromAwsError(error, {
-        operation: "VoiceID.DescribeSpeakerEnrollmentJob",
+        operation: `VoiceID.${context.kind.describeOperation}`,
         resource: `job ${jobId}`,
       });
     }
@@ -691,7 +811,7 @@ async function downloadOutput(context: Context, ended: JobEndedData, report: Ste
   } catch (error) {
     throw fromAwsError(error, { operation: "S3.GetObject", resource: uri });
   }
-  let parsed: { Errors?: unknown[]; SuccessfulEnrollments?: unknown[] };
+  let parsed: { Errors?: unknown[] } & Record<string, unknown[] | undefined>;
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (error) {
@@ -700,6 +820,7 @@ async function downloadOutput(context: Context, ended: JobEndedData, report: Ste
       cause: error,
     });
   }
+  const successes = parsed[context.kind.report.successSection]?.length ?? 0;
   // The same layout as in S3: outputs/{JobId}/{manifest file name}.out
   const file = join("outputs", ended.jobId, basename(key));
   await writeFileAtomic(join(context.runDir, file), text);
@@ -708,29 +829,71 @@ async function downloadOutput(context: Context, ended: JobEndedData, report: Ste
     jobId: ended.jobId,
     file,
     errors: parsed.Errors?.length ?? 0,
-    successes: parsed.SuccessfulEnrollments?.length ?? 0,
+    successes,
   });
   report.info(
-    `shard ${ended.shard}: ${parsed.SuccessfulEnrollments?.length ?? 0} enrolled, ${parsed.Errors?.length ?? 0} errors (${file})`,
+    `shard ${ended.shard}: ${successes} ${context.kind.doneVerb}, ${parsed.Errors?.length ?? 0} errors (${file})`,
   );
 }
 
 // --- The run -----------------------------------------------------------------------------------------------
 
 export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunResult> {
+  const watchlistName = options.fraudDetection?.watchlist ?? options.watchlist?.name;
+  const {
+    counts: _counts,
+    rows,
+    retryRows,
+    report,
+    paths,
+    ...run
+  } = await runJobs(options, SPEAKER_ENROLLMENT, {
+    ...(watchlistName ? { watchlist: { name: watchlistName } } : {}),
+    config: (watchlistId) => enrollmentConfig(options, watchlistId),
+  });
+  return {
+    ...run,
+    counts: report.counts,
+    callers: rows,
+    retryCallers: retryRows,
+    paths,
+  };
+}
+
+/**
+ * Runs a plan's batch jobs of one kind: ensure the domain and watchlist, upload, start the shards'
+ * jobs one at a time, poll, download the outputs and write the kind's report; resumable from the
+ * run journal (see the module comment).
+ */
+export async function runJobs<Row, Report>(
+  options: JobRunOptions,
+  kind: JobKind<Row, Report>,
+  settings: JobSettings,
+): Promise<JobsRunResult<Report>> {
   const planDir = resolve(options.planDir);
   const runDir = resolve(options.runDir);
   const plan = readPlan(planDir);
-  if (plan.kind !== "speaker-enrollment") {
-    throw new CvkError("INPUT_INVALID", `${planDir} is a ${plan.kind} plan, not a speaker enrollment plan`, {
-      hint: "Use `cvk fraudsters register` for fraudster registration plans.",
+  if (plan.kind !== kind.planKind) {
+    throw new CvkError("INPUT_INVALID", `${planDir} is a ${plan.kind} plan, not a ${kind.title} plan`, {
+      hint: kind.otherKindHint,
     });
   }
   parseS3Uri(options.outputS3Uri);
   const clock = options.clock ?? systemClock;
   const planId = planIdOf(plan);
   const journal = RunJournal.open(join(runDir, "journal.jsonl"), { clock });
-  const context: Context = { options, plan, planDir, runDir, journal, clock, signal: options.signal, planId };
+  const context: Context = {
+    options,
+    kind: kind as JobKind<unknown, unknown>,
+    settings,
+    plan,
+    planDir,
+    runDir,
+    journal,
+    clock,
+    signal: options.signal,
+    planId,
+  };
   const listener = options.onEvent;
   try {
     const earlier = state(context);
@@ -753,11 +916,15 @@ export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunR
     const domainReport = stepReporter("domain", listener);
     const domain = await ensureDomain(context, domainReport);
     let watchlistId: string | undefined;
-    const watchlistName = options.fraudDetection?.watchlist ?? options.watchlist?.name;
-    if (watchlistName) {
+    if (settings.watchlist) {
       checkAbort(context, "watchlist");
       watchlistId = (
-        await ensureWatchlist(context, domain.domainId, watchlistName, stepReporter("watchlist", listener))
+        await ensureWatchlist(
+          context,
+          domain.domainId,
+          settings.watchlist.name,
+          stepReporter("watchlist", listener),
+        )
       ).watchlistId;
     }
 
@@ -800,8 +967,8 @@ export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunR
     }
 
     const finalState = state(context);
-    const { report, paths } = await writeReport(runDir, planDir, finalState);
-    journal.append(JOURNAL.reportWritten, { counts: report.counts, callers: report.callers });
+    const { report, parts, paths } = await writeReport(runDir, planDir, finalState, kind.report);
+    journal.append(JOURNAL.reportWritten, { counts: parts.counts, [kind.rowNoun]: parts.rows.length });
     journal.append(JOURNAL.runFinished, {});
     const shards: ShardOutcome[] = plan.shards.map((shard) => {
       const s = finalState.shards.get(shard.index);
@@ -816,12 +983,12 @@ export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunR
       };
     });
     stepReporter("report", listener).finished(
-      `${report.callers} callers: ${Object.entries(report.counts)
+      `${parts.rows.length} ${kind.rowNoun}: ${Object.entries(parts.counts)
         .filter(([, n]) => n > 0)
         .map(([status, n]) => `${status} ${n}`)
         .join(", ")}`,
       {
-        ...report.counts,
+        ...parts.counts,
       },
     );
     return {
@@ -832,9 +999,10 @@ export async function runEnrollment(options: RunEnrollmentOptions): Promise<RunR
       resumed,
       uploads,
       shards,
-      counts: report.counts,
-      callers: report.callers,
-      retryCallers: report.retryCallers,
+      counts: parts.counts,
+      rows: parts.rows.length,
+      retryRows: parts.retryRows,
+      report,
       paths,
     };
   } finally {

@@ -14,7 +14,7 @@ interface PlanArgs {
   minSpeech?: number;
 }
 
-function checkConcurrency(value: number | undefined): number | undefined {
+export function checkConcurrency(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) {
     throw new CvkError("USAGE", `--concurrency ${value} is not a positive whole number`, {
@@ -25,7 +25,11 @@ function checkConcurrency(value: number | undefined): number | undefined {
 }
 
 /** --input-s3-uri, else enrollment.inputS3Uri of the selected environment. */
-function inputS3Uri(context: CommandContext, args: PlanArgs): string {
+export function inputS3Uri(
+  context: CommandContext,
+  args: { inputS3Uri?: string },
+  command = "cvk enroll plan",
+): string {
   if (args.inputS3Uri) return args.inputS3Uri;
   const environment = context.settings().environment;
   if (!environment) {
@@ -37,7 +41,7 @@ function inputS3Uri(context: CommandContext, args: PlanArgs): string {
       },
     );
   }
-  return requireSetting<string>(environment, "enrollment.inputS3Uri", "cvk enroll plan");
+  return requireSetting<string>(environment, "enrollment.inputS3Uri", command);
 }
 
 async function plan(context: CommandContext, args: PlanArgs): Promise<number> {
@@ -128,7 +132,7 @@ async function prepare(context: CommandContext, args: PrepareArgs): Promise<numb
   }
 }
 
-const sharedOptions = {
+export const sharedOptions = {
   "allow-outside": {
     type: "boolean",
     default: false,

@@ -26,7 +26,7 @@ interface RunArgs {
   fraudWatchlist?: string;
 }
 
-function environmentOf(context: CommandContext, command: string): EnvironmentSelection {
+export function environmentOf(context: CommandContext, command: string): EnvironmentSelection {
   const environment = context.settings().environment;
   if (!environment) {
     throw new CvkError("CONFIG_NOT_FOUND", `${command} needs cvk.config.yaml (domain, role, output URI)`, {
@@ -36,7 +36,7 @@ function environmentOf(context: CommandContext, command: string): EnvironmentSel
   return environment;
 }
 
-function planIdIn(planDir: string): Promise<string> {
+export function planIdIn(planDir: string): Promise<string> {
   return import("@cvk/enrollment").then(({ planIdOf }) => {
     const path = join(planDir, "plan.json");
     if (!existsSync(path)) {
@@ -56,7 +56,7 @@ function planIdIn(planDir: string): Promise<string> {
 }
 
 /** In --sandbox mode the buckets are cvk's own: create them when missing. */
-async function ensureSandboxBuckets(
+export async function ensureSandboxBuckets(
   s3: import("@aws-sdk/client-s3").S3Client,
   uris: string[],
 ): Promise<void> {
@@ -77,15 +77,7 @@ async function ensureSandboxBuckets(
 async function runCommand(context: CommandContext, args: RunArgs): Promise<number> {
   const { output } = context;
   const command = "cvk enroll run";
-  const environment = environmentOf(context, command);
-  const config: EnvironmentConfig = environment.config;
-  const domain = requireSetting<NonNullable<EnvironmentConfig["voiceId"]>["domain"]>(
-    environment,
-    "voiceId.domain",
-    command,
-  );
-  const dataAccessRoleArn = requireSetting<string>(environment, "enrollment.dataAccessRoleArn", command);
-  const outputS3Uri = requireSetting<string>(environment, "enrollment.outputS3Uri", command);
+  const { config, domain, dataAccessRoleArn, outputS3Uri } = runEnvironment(context, command);
   const enrollment = config.enrollment ?? {};
   const fraud = enrollment.fraudDetection;
   const fraudDetection =
@@ -106,17 +98,7 @@ async function runCommand(context: CommandContext, args: RunArgs): Promise<numbe
   const planId = await planIdIn(planDir);
   const runDir = resolve(context.cwd, args.runDir ?? join(DEFAULT_RUNS_DIR, planId));
   const { runEnrollment } = await import("@cvk/enrollment");
-  const session = await openAwsSession(context.settings(), {
-    sandboxDir: resolve(context.cwd, ".cvk/sandbox"),
-  });
-  const controller = new AbortController();
-  const onSignal = () => {
-    output.warn("stopping after the current step (Ctrl-C again to kill; the run journal stays consistent)");
-    controller.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  return await withRunSession(context, async (session, signal) => {
     if (session.sandbox) {
       const plan = JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")) as { inputS3Uri: string };
       await ensureSandboxBuckets(session.clients.s3, [plan.inputS3Uri, outputS3Uri]);
@@ -126,13 +108,7 @@ async function runCommand(context: CommandContext, args: RunArgs): Promise<numbe
       planDir,
       runDir,
       clients: session.clients,
-      domain: {
-        ...(domain.id ? { id: domain.id } : {}),
-        ...(domain.name ? { name: domain.name } : {}),
-        ...(domain.create ? { create: domain.create } : {}),
-        ...(domain.kmsKeyId ? { kmsKeyId: domain.kmsKeyId } : {}),
-        ...(domain.description ? { description: domain.description } : {}),
-      },
+      domain,
       ...(config.voiceId?.watchlist && !fraudDetection?.watchlist
         ? { watchlist: { name: config.voiceId.watchlist.name } }
         : {}),
@@ -145,7 +121,7 @@ async function runCommand(context: CommandContext, args: RunArgs): Promise<numbe
         ? { concurrency: args.concurrency ?? enrollment.concurrency }
         : {}),
       ...(args.pollInterval === undefined ? {} : { pollIntervalMs: args.pollInterval }),
-      signal: controller.signal,
+      signal,
       onEvent: output.event,
     });
     output.data("enrollment-run", { ...result });
@@ -157,17 +133,59 @@ async function runCommand(context: CommandContext, args: RunArgs): Promise<numbe
     }
     output.line(`report ${result.paths.csv}`);
     if (result.retryCallers > 0) output.line(`retry ${result.paths.retry} (${result.retryCallers} callers)`);
-    const failedJobs = result.shards.filter((shard) => shard.status === "FAILED");
-    if (failedJobs.length > 0) {
-      throw new CvkError(
-        "JOB_FAILED",
-        `${failedJobs.length} of ${result.shards.length} enrollment job(s) FAILED (their callers are FAILED in the report)`,
-        {
-          hint: `Fix what the report says, then re-run \`cvk enroll run ${args.planDir}\`: shards that failed transiently are retried.`,
-        },
-      );
-    }
+    failIfJobsFailed(result.shards, "enrollment", "callers", `cvk enroll run ${args.planDir}`);
     return 0;
+  });
+}
+
+/**
+ * What both job kinds' runs take from the environment: the config, voiceId.domain (as the run
+ * options take it), enrollment.dataAccessRoleArn and enrollment.outputS3Uri.
+ */
+export function runEnvironment(context: CommandContext, command: string) {
+  const environment = environmentOf(context, command);
+  const config: EnvironmentConfig = environment.config;
+  const domain = requireSetting<NonNullable<EnvironmentConfig["voiceId"]>["domain"]>(
+    environment,
+    "voiceId.domain",
+    command,
+  );
+  return {
+    config,
+    domain: {
+      ...(domain.id ? { id: domain.id } : {}),
+      ...(domain.name ? { name: domain.name } : {}),
+      ...(domain.create ? { create: domain.create } : {}),
+      ...(domain.kmsKeyId ? { kmsKeyId: domain.kmsKeyId } : {}),
+      ...(domain.description ? { description: domain.description } : {}),
+    },
+    dataAccessRoleArn: requireSetting<string>(environment, "enrollment.dataAccessRoleArn", command),
+    outputS3Uri: requireSetting<string>(environment, "enrollment.outputS3Uri", command),
+  };
+}
+
+/**
+ * Opens the AWS session (the embedded sandbox's state in .cvk/sandbox) and turns Ctrl-C / SIGTERM
+ * into the run's AbortSignal for the duration of `work`.
+ */
+export async function withRunSession<T>(
+  context: CommandContext,
+  work: (session: Awaited<ReturnType<typeof openAwsSession>>, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const session = await openAwsSession(context.settings(), {
+    sandboxDir: resolve(context.cwd, ".cvk/sandbox"),
+  });
+  const controller = new AbortController();
+  const onSignal = () => {
+    context.output.warn(
+      "stopping after the current step (Ctrl-C again to kill; the run journal stays consistent)",
+    );
+    controller.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await work(session, controller.signal);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
@@ -175,7 +193,26 @@ async function runCommand(context: CommandContext, args: RunArgs): Promise<numbe
   }
 }
 
-function formatCounts(counts: Record<string, number>): string {
+/** Exit 1 (JOB_FAILED) when any shard's job FAILED; the report already lists its rows as FAILED. */
+export function failIfJobsFailed(
+  shards: { status: string }[],
+  noun: string,
+  rows: string,
+  rerun: string,
+): void {
+  const failedJobs = shards.filter((shard) => shard.status === "FAILED");
+  if (failedJobs.length > 0) {
+    throw new CvkError(
+      "JOB_FAILED",
+      `${failedJobs.length} of ${shards.length} ${noun} job(s) FAILED (their ${rows} are FAILED in the report)`,
+      {
+        hint: `Fix what the report says, then re-run \`${rerun}\`: shards that failed transiently are retried.`,
+      },
+    );
+  }
+}
+
+export function formatCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${status} ${n}`)

@@ -9,7 +9,7 @@ import type { WavEncoding, WavInfo } from "./wav-header.ts";
 /**
  * What Voice ID accepts for batch enrollment and fraudster registration: "a .wav ≤ 20 MB, 8 kHz,
  * PCM-16", ChannelId 0 or 1 (so at most 2 channels), and 30 s of net speech to enroll.
- * Sources: /work/shared/reference/aws-facts.md §3; the enrollment schema page
+ * Sources: aws-facts.md §3 (the team's reference notes); the enrollment schema page
  * https://docs.aws.amazon.com/connect/latest/adminguide/speaker-enrollment-job-schema.html
  * and the Voice ID admin guide (net speech).
  *

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -9,26 +8,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { encodeWav, synthesizeSpeech } from "@cvk/audio";
 import { describe, expect, it } from "vitest";
-
-// Black-box: the built binary (`npx turbo run build --filter=@cvk/cli...` first).
-// CVK_TEST_BIN: run against another build (e.g. before the `enroll` group is registered).
-const bin = process.env.CVK_TEST_BIN ?? resolve(import.meta.dirname, "../bin/cvk.js");
-
-function cvk(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: mkdtempSync(join(tmpdir(), "cvk-home-")),
-      AWS_EC2_METADATA_DISABLED: "true",
-    },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { cvk } from "./cvk-bin.ts";
 
 function workspace(): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "cvk-enroll-cli-")));

@@ -1,25 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeTestPlan } from "../../enrollment/src/run-fixtures/test-support.ts";
-
-// Black-box: the built binary (`npx turbo run build --filter=@cvk/cli...` first), --sandbox in a temp cwd.
-const bin = resolve(import.meta.dirname, "../bin/cvk.js");
-
-function cvk(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: mkdtempSync(join(tmpdir(), "cvk-home-")),
-      AWS_EC2_METADATA_DISABLED: "true",
-    },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { cvk } from "./cvk-bin.ts";
 
 function config(domain: { name: string; create: boolean }): string {
   return `version: 1

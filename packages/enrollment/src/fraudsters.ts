@@ -8,12 +8,9 @@
  * The watchlist: the one named (found or created), else the domain's default watchlist; either way
  * its id is passed as RegistrationConfig.WatchlistIds (exactly one item).
  */
-import {
-  DescribeFraudsterRegistrationJobCommand,
-  type RegistrationConfig,
-  StartFraudsterRegistrationJobCommand,
-  type StartFraudsterRegistrationJobCommandInput,
-} from "@aws-sdk/client-voice-id";
+
+import type { RegistrationConfig, StartFraudsterRegistrationJobCommandInput } from "@aws-sdk/client-voice-id";
+import { voiceIdSdk } from "./aws-sdk.ts";
 import {
   FRAUDSTER_REPORT,
   type FraudsterReport,
@@ -50,14 +47,21 @@ export const FRAUDSTER_REGISTRATION: JobKind<FraudsterReportRow, FraudsterReport
   start: async (voiceId, request) =>
     (
       await voiceId.send(
-        new StartFraudsterRegistrationJobCommand(
+        new (
+          await voiceIdSdk()
+        ).StartFraudsterRegistrationJobCommand(
           request as unknown as StartFraudsterRegistrationJobCommandInput,
         ),
       )
     ).Job?.JobId,
   describe: async (voiceId, domainId, jobId) =>
-    (await voiceId.send(new DescribeFraudsterRegistrationJobCommand({ DomainId: domainId, JobId: jobId })))
-      .Job,
+    (
+      await voiceId.send(
+        new (
+          await voiceIdSdk()
+        ).DescribeFraudsterRegistrationJobCommand({ DomainId: domainId, JobId: jobId }),
+      )
+    ).Job,
   doneVerb: "registered",
   rowNoun: "fraudsters",
   report: FRAUDSTER_REPORT,

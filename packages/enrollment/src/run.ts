@@ -34,21 +34,12 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import {
-  CreateDomainCommand,
-  CreateWatchlistCommand,
-  DescribeDomainCommand,
-  DescribeSpeakerEnrollmentJobCommand,
-  type EnrollmentConfig,
-  ListDomainsCommand,
-  type ListDomainsCommandOutput,
-  ListWatchlistsCommand,
-  StartSpeakerEnrollmentJobCommand,
-  type StartSpeakerEnrollmentJobCommandInput,
-  type VoiceIDClient,
+import type {
+  EnrollmentConfig,
+  ListDomainsCommandOutput,
+  StartSpeakerEnrollmentJobCommandInput,
+  VoiceIDClient,
 } from "@aws-sdk/client-voice-id";
-import { Upload } from "@aws-sdk/lib-storage";
 import {
   type AwsClients,
   awsErrorName,
@@ -64,6 +55,7 @@ import {
   systemClock,
   writeFileAtomic,
 } from "@cvk/core";
+import { s3Sdk, storageSdk, voiceIdSdk } from "./aws-sdk.ts";
 import type { EnrollmentPlan, PlannedShard } from "./plan-types.ts";
 import {
   type DomainData,
@@ -160,11 +152,19 @@ export const SPEAKER_ENROLLMENT: JobKind<ReportRow, EnrollmentReport> = {
   start: async (voiceId, request) =>
     (
       await voiceId.send(
-        new StartSpeakerEnrollmentJobCommand(request as unknown as StartSpeakerEnrollmentJobCommandInput),
+        new (
+          await voiceIdSdk()
+        ).StartSpeakerEnrollmentJobCommand(request as unknown as StartSpeakerEnrollmentJobCommandInput),
       )
     ).Job?.JobId,
   describe: async (voiceId, domainId, jobId) =>
-    (await voiceId.send(new DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }))).Job,
+    (
+      await voiceId.send(
+        new (
+          await voiceIdSdk()
+        ).DescribeSpeakerEnrollmentJobCommand({ DomainId: domainId, JobId: jobId }),
+      )
+    ).Job,
   doneVerb: "enrolled",
   rowNoun: "callers",
   report: ENROLLMENT_REPORT,
@@ -321,7 +321,9 @@ async function ensureDomain(context: Context, report: StepReporter): Promise<Dom
   let found: DomainData | undefined;
   if (wanted.id) {
     try {
-      const { Domain } = await voiceId.send(new DescribeDomainCommand({ DomainId: wanted.id }));
+      const { Domain } = await voiceId.send(
+        new (await voiceIdSdk()).DescribeDomainCommand({ DomainId: wanted.id }),
+      );
       found = {
         domainId: Domain?.DomainId ?? wanted.id,
         arn: Domain?.Arn ?? "",
@@ -344,7 +346,10 @@ async function ensureDomain(context: Context, report: StepReporter): Promise<Dom
       let page: ListDomainsCommandOutput;
       try {
         page = await voiceId.send(
-          new ListDomainsCommand({ MaxResults: 10, ...(nextToken ? { NextToken: nextToken } : {}) }),
+          new (await voiceIdSdk()).ListDomainsCommand({
+            MaxResults: 10,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
         );
       } catch (error) {
         throw fromAwsError(error, { operation: "VoiceID.ListDomains" });
@@ -380,7 +385,7 @@ async function ensureDomain(context: Context, report: StepReporter): Promise<Dom
       }
       try {
         const { Domain } = await voiceId.send(
-          new CreateDomainCommand({
+          new (await voiceIdSdk()).CreateDomainCommand({
             Name: wanted.name,
             ServerSideEncryptionConfiguration: { KmsKeyId: wanted.kmsKeyId },
             ...(wanted.description ? { Description: wanted.description } : {}),
@@ -422,7 +427,10 @@ async function ensureWatchlist(
   try {
     do {
       const page = await voiceId.send(
-        new ListWatchlistsCommand({ DomainId: domainId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new (await voiceIdSdk()).ListWatchlistsCommand({
+          DomainId: domainId,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       const match = page.WatchlistSummaries?.find((w) =>
         name === undefined ? w.DefaultWatchlist === true : w.Name === name,
@@ -444,7 +452,7 @@ async function ensureWatchlist(
         });
       }
       const { Watchlist } = await voiceId.send(
-        new CreateWatchlistCommand({
+        new (await voiceIdSdk()).CreateWatchlistCommand({
           DomainId: domainId,
           Name: name,
           ClientToken: `cvk-${createHash("sha256").update(`watchlist:${domainId}:${name}`).digest("hex").slice(0, 40)}`,
@@ -503,7 +511,7 @@ async function listSizes(
   try {
     do {
       const page = await context.options.clients.s3.send(
-        new ListObjectsV2Command({
+        new (await s3Sdk()).ListObjectsV2Command({
           Bucket: bucket,
           ...(prefix ? { Prefix: prefix } : {}),
           ...(token ? { ContinuationToken: token } : {}),
@@ -574,7 +582,7 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
     let present = false;
     if (!listedAbsent && (listedSize === undefined || listedSize === body.length)) {
       try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const head = await s3.send(new (await s3Sdk()).HeadObjectCommand({ Bucket: bucket, Key: key }));
         present = head.ContentLength === body.length && head.Metadata?.[SHA256_METADATA] === sha256;
       } catch (error) {
         if (!isNotFoundError(error) && awsErrorName(error) !== "NotFound") {
@@ -586,7 +594,7 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
       totals.skipped++;
     } else {
       try {
-        await new Upload({
+        await new (await storageSdk()).Upload({
           client: s3,
           params: {
             Bucket: bucket,
@@ -807,7 +815,7 @@ async function downloadOutput(context: Context, ended: JobEndedData, report: Ste
   let text: string;
   try {
     const { Body } = await context.options.clients.s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      new (await s3Sdk()).GetObjectCommand({ Bucket: bucket, Key: key }),
     );
     text = (await Body?.transformToString("utf8")) ?? "";
   } catch (error) {

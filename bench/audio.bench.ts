@@ -15,6 +15,7 @@ import {
   synthesizeSpeech,
   synthesizeTone,
 } from "@cvk/audio";
+import { forEachConcurrently } from "@cvk/core";
 import { type Figure, median, report, spread, timeRuns, which } from "./lib.ts";
 
 const FILES = Number(process.env.BENCH_AUDIO_FILES ?? 200);
@@ -22,18 +23,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = 60;
 const UNIQUE = 8;
 const threads = availableParallelism();
-
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await fn(item);
-      }
-    }),
-  );
-}
 
 function sox(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -152,7 +141,7 @@ async function main(): Promise<void> {
       const soxOut = join(dir, "sox");
       await mkdir(soxOut, { recursive: true });
       const soxTimes = await timeRuns(RUNS, () =>
-        runLimited(
+        forEachConcurrently(
           files.map((f, i) => ({ ...f, i })),
           threads,
           (f) =>
@@ -237,7 +226,7 @@ async function main(): Promise<void> {
     await mkdir(headers);
     const small = encodeWav({ channels: [synthesizeTone(440, 0.1, 8000, 0.3)], sampleRate: 8000 });
     const headerFiles = Array.from({ length: 20000 }, (_, i) => join(headers, `h${i}.wav`));
-    await runLimited(headerFiles, 64, (path) => writeFile(path, small));
+    await forEachConcurrently(headerFiles, 64, (path) => writeFile(path, small));
     const headerPool = new AudioWorkerPool({ threads });
     const items = headerFiles.map((path) => ({ path }));
     const headerTimes = await timeRuns(RUNS, async () => {

@@ -14,6 +14,7 @@ export {
   isThrottlingError,
 } from "./aws-errors.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { forEachConcurrently } from "./concurrently.ts";
 export {
   DEFAULT_CONFIG_FILE,
   type EnvironmentSelection,

@@ -29,6 +29,7 @@ import {
   awsErrorName,
   CvkError,
   type CvkEventListener,
+  forEachConcurrently,
   fromAwsError,
   isNotFoundError,
   joinS3Key,
@@ -133,23 +134,6 @@ class ProblemSink {
     this.examples.set(problem.reason, examples);
     await this.#writer.write(JSON.stringify(problem));
   }
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; stops taking new items after a failure. */
-async function forEachLimit<T>(items: Iterable<T>, limit: number, task: (item: T) => Promise<void>) {
-  const iterator = items[Symbol.iterator]();
-  let failed = false;
-  const worker = async () => {
-    for (let next = iterator.next(); !next.done && !failed; next = iterator.next()) {
-      try {
-        await task(next.value);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
 
 function* recordingsOf(speakers: Map<string, SpeakerEntry>, filter: (r: RecordingEntry) => boolean) {
@@ -352,7 +336,7 @@ export async function planEnrollment(options: PlanEnrollmentOptions): Promise<En
       const { GetObjectCommand } = await import("@aws-sdk/client-s3");
       report.info(`checking ${remote.length} S3 recordings (one ranged GET each)`);
       let done = 0;
-      await forEachLimit(remote, options.s3Concurrency ?? 16, async ({ speaker, recording }) => {
+      await forEachConcurrently(remote, options.s3Concurrency ?? 16, async ({ speaker, recording }) => {
         const { bucket, key } = parseS3Uri(recording.audio);
         let issues: AudioIssue[];
         try {
@@ -410,7 +394,7 @@ export async function planEnrollment(options: PlanEnrollmentOptions): Promise<En
       let scratch: string | undefined;
       let done = 0;
       try {
-        await forEachLimit(toMeasure, measurePool.threads * 2, async ({ speaker, recording }) => {
+        await forEachConcurrently(toMeasure, measurePool.threads * 2, async ({ speaker, recording }) => {
           let path = recording.audio;
           if (isS3(path) && s3) {
             scratch ??= await mkdtemp(join(tmpdir(), "cvk-plan-"));

@@ -9,7 +9,14 @@ import { createHash } from "node:crypto";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type AudioIssue, AudioWorkerPool, VOICE_ID_AUDIO_RULES } from "@cvk/audio";
-import { CvkError, type CvkEventListener, stepReporter, toCvkError, writeFileAtomic } from "@cvk/core";
+import {
+  CvkError,
+  type CvkEventListener,
+  forEachConcurrently,
+  stepReporter,
+  toCvkError,
+  writeFileAtomic,
+} from "@cvk/core";
 import { stringify } from "csv-stringify/sync";
 import { readCallerList } from "./caller-list.ts";
 import { MAX_RECORDINGS_PER_REQUEST, type PlanProblem } from "./plan-types.ts";
@@ -133,76 +140,71 @@ export async function prepareRecordings(options: PrepareOptions): Promise<Prepar
     const checks = await pool.checkHeaders(locals.map((r) => ({ path: r.audio, channel: r.channel })));
     report.started(locals.length, `preparing ${locals.length} local recordings`);
     let done = 0;
-    const queue = [...locals.entries()];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const [index, row] = next;
-        const check = checks[index];
-        const issues = (check?.issues ?? []).filter((i) => i.reason !== "TOO_LITTLE_SPEECH");
-        // The header check knows only Voice ID's own size limit; a lower maxBytes is ours to apply.
-        const size = check?.info?.fileSize ?? 0;
-        if (
-          options.maxBytes !== undefined &&
-          size > options.maxBytes &&
-          !issues.some((i) => i.reason === "TOO_LARGE")
-        ) {
-          issues.push({
-            reason: "TOO_LARGE",
-            message: `larger than ${options.maxBytes} bytes`,
-            hint: "",
-            fixable: true,
-          });
-        }
-        const unfixable = issues.filter((i) => !i.fixable);
-        if (!check?.info || unfixable.length > 0) {
-          row.problem = {
-            reason: (unfixable[0] ?? issues[0])?.reason ?? "NOT_WAV",
-            message: describeIssues(unfixable),
-          };
-        } else if (issues.length === 0) {
-          const inspection = await pool.inspect(row.audio, { channel: row.channel });
-          row.outputs.push({
-            path: row.audio,
-            channel: row.channel,
-            speech: inspection.speechSecondsByChannel?.[row.channel],
-          });
-          row.state = "conforming";
-          conforming++;
+    await forEachConcurrently(locals.entries(), pool.threads * 2, async ([index, row]) => {
+      const check = checks[index];
+      const issues = (check?.issues ?? []).filter((i) => i.reason !== "TOO_LITTLE_SPEECH");
+      // The header check knows only Voice ID's own size limit; a lower maxBytes is ours to apply.
+      const size = check?.info?.fileSize ?? 0;
+      if (
+        options.maxBytes !== undefined &&
+        size > options.maxBytes &&
+        !issues.some((i) => i.reason === "TOO_LARGE")
+      ) {
+        issues.push({
+          reason: "TOO_LARGE",
+          message: `larger than ${options.maxBytes} bytes`,
+          hint: "",
+          fixable: true,
+        });
+      }
+      const unfixable = issues.filter((i) => !i.fixable);
+      if (!check?.info || unfixable.length > 0) {
+        row.problem = {
+          reason: (unfixable[0] ?? issues[0])?.reason ?? "NOT_WAV",
+          message: describeIssues(unfixable),
+        };
+      } else if (issues.length === 0) {
+        const inspection = await pool.inspect(row.audio, { channel: row.channel });
+        row.outputs.push({
+          path: row.audio,
+          channel: row.channel,
+          speech: inspection.speechSecondsByChannel?.[row.channel],
+        });
+        row.state = "conforming";
+        conforming++;
+      } else {
+        const target = outputPath(root, outDir, row.audio);
+        const sourceMtime = (await stat(row.audio)).mtimeMs;
+        const previous = await existingOutputs(target, sourceMtime);
+        if (previous) {
+          for (const path of previous) {
+            const inspection = await pool.inspect(path, { channel: 0 });
+            row.outputs.push({ path, channel: 0, speech: inspection.speechSecondsByChannel?.[0] });
+          }
+          row.state = "reused";
+          reused++;
         } else {
-          const target = outputPath(root, outDir, row.audio);
-          const sourceMtime = (await stat(row.audio)).mtimeMs;
-          const previous = await existingOutputs(target, sourceMtime);
-          if (previous) {
-            for (const path of previous) {
-              const inspection = await pool.inspect(path, { channel: 0 });
-              row.outputs.push({ path, channel: 0, speech: inspection.speechSecondsByChannel?.[0] });
-            }
-            row.state = "reused";
-            reused++;
-          } else {
-            try {
-              const result = await pool.convert(row.audio, target, {
-                channel: row.channel,
-                measureSpeech: true,
-                maxParts: MAX_RECORDINGS_PER_REQUEST,
-                ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
-              });
-              for (const part of result.parts)
-                row.outputs.push({ path: part.path, channel: 0, speech: part.speechSeconds });
-              row.state = "converted";
-              converted++;
-            } catch (error) {
-              const failure = toCvkError(error);
-              if (failure.code === "IO_FAILED" || failure.code === "INTERNAL") throw failure;
-              row.problem = { reason: failure.code, message: failure.message };
-            }
+          try {
+            const result = await pool.convert(row.audio, target, {
+              channel: row.channel,
+              measureSpeech: true,
+              maxParts: MAX_RECORDINGS_PER_REQUEST,
+              ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+            });
+            for (const part of result.parts)
+              row.outputs.push({ path: part.path, channel: 0, speech: part.speechSeconds });
+            row.state = "converted";
+            converted++;
+          } catch (error) {
+            const failure = toCvkError(error);
+            if (failure.code === "IO_FAILED" || failure.code === "INTERNAL") throw failure;
+            row.problem = { reason: failure.code, message: failure.message };
           }
         }
-        done++;
-        report.progress(done, locals.length);
       }
-    };
-    await Promise.all(Array.from({ length: pool.threads * 2 }, worker));
+      done++;
+      report.progress(done, locals.length);
+    });
   } finally {
     if (ownPool) await pool.destroy();
   }

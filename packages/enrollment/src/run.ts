@@ -46,6 +46,7 @@ import {
   type Clock,
   CvkError,
   type CvkEventListener,
+  forEachConcurrently,
   fromAwsError,
   isNotFoundError,
   parseS3Uri,
@@ -548,8 +549,6 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
   };
   let done = totals.skipped;
   const every = Math.max(1, Math.floor(all.length / 100));
-  let failure: unknown;
-  let next = 0;
 
   const one = async (target: UploadTarget): Promise<void> => {
     const { bucket, key } = parseS3Uri(target.s3Uri);
@@ -623,22 +622,12 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
     if (done % every === 0 || done === all.length) report.progress(done, all.length, basename(key));
   };
 
-  const worker = async () => {
-    while (failure === undefined && !context.signal?.aborted) {
-      const index = next++;
-      const target = pending[index];
-      if (!target) return;
-      try {
-        await one(target);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
-  // Whatever finished is on record, whether the step ends normally, by failure or by Ctrl-C.
-  flush();
-  if (failure !== undefined) throw failure;
+  try {
+    await forEachConcurrently(pending, concurrency, one, context.signal);
+  } finally {
+    // Whatever finished is on record, whether the step ends normally, by failure or by Ctrl-C.
+    flush();
+  }
   checkAbort(context, "uploads");
   context.journal.append(JOURNAL.uploadsDone, totals);
   report.finished(`${totals.uploaded} uploaded, ${totals.skipped} already there`, { ...totals });

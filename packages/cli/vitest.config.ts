@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The resilience suite (resilience/, `npm run test:resilience`) runs on its own: it takes minutes.
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     // Mocks never leak between tests; every test sets up what it needs.
     clearMocks: true,
     restoreMocks: true,

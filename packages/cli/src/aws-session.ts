@@ -8,6 +8,8 @@ export interface AwsSession {
   /** Where requests go: an AWS Region's endpoints, --endpoint-url, or the embedded sandbox's port. */
   endpoint: string | undefined;
   sandbox: boolean;
+  /** The embedded sandbox itself (with --sandbox), e.g. to seed a configured Connect instance. */
+  harness?: import("@cvk/harness").Sandbox;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function openAwsSession(
       clients,
       endpoint: running.url,
       sandbox: true,
+      harness: sandbox,
       async close() {
         clients.destroy();
         await running.close();

@@ -3,8 +3,10 @@ import yargs, { type Argv } from "yargs";
 import type { CommandDefinition } from "./command.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { enrollCommand } from "./commands/enroll.ts";
+import { flowCommand } from "./commands/flow.ts";
 import { fraudstersCommand } from "./commands/fraudsters.ts";
 import { iamCommand } from "./commands/iam.ts";
+import { instanceCommand } from "./commands/instance.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { createContext } from "./context.ts";
 import { Output, type Streams } from "./output.ts";
@@ -17,8 +19,10 @@ export interface MainOptions extends Partial<Streams> {
 const COMMANDS: CommandDefinition[] = [
   doctorCommand,
   enrollCommand,
+  flowCommand,
   fraudstersCommand,
   iamCommand,
+  instanceCommand,
   sandboxCommand,
 ];
 

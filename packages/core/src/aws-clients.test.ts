@@ -52,6 +52,21 @@ describe("createAwsClients", () => {
     clients.destroy();
   });
 
+  it("paces Voice ID and Connect adaptively, S3 with per-request backoff; 8 attempts unless told", async () => {
+    const clients = await createAwsClients({ region: "us-west-2", credentials, limiter: false });
+    const modeOf = async (client: { config: { retryStrategy(): Promise<unknown> } }) =>
+      ((await client.config.retryStrategy()) as { mode?: string }).mode;
+    expect(await modeOf(clients.voiceId)).toBe("adaptive");
+    expect(await modeOf(clients.connect)).toBe("adaptive");
+    expect(await modeOf(clients.s3)).toBe("standard");
+    expect(await clients.s3.config.maxAttempts()).toBe(8);
+    clients.destroy();
+    const once = await createAwsClients({ region: "us-west-2", credentials, limiter: false, maxAttempts: 1 });
+    expect(await once.voiceId.config.maxAttempts()).toBe(1);
+    expect(await once.s3.config.maxAttempts()).toBe(1);
+    once.destroy();
+  });
+
   it("uses path-style S3 addressing with an explicit endpoint", async () => {
     const clients = await createAwsClients({
       region: "us-west-2",

@@ -77,15 +77,23 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    // Adaptive adds client-side rate limiting on top of retries (SDK "adaptive" retry mode).
+    // Adaptive adds client-side rate limiting on top of retries (SDK "adaptive" retry mode): right
+    // for Voice ID and Connect, whose per-API quotas are a few TPS.
     retryMode: "adaptive",
-    maxAttempts: options.maxAttempts ?? 5,
+    // A run makes thousands of calls and must survive bursts of throttling and 5xx: at a 25% error
+    // rate a chain of 5 attempts still fails once per ~1,000 calls, one of 8 once per ~65,000.
+    maxAttempts: options.maxAttempts ?? 8,
     customUserAgent: [["cvk", CVK_VERSION]] as [string, string][],
   };
   const voiceId = new VoiceIDClient(common);
   const connect = new ConnectClient(common);
   const s3 = new S3Client({
     ...common,
+    // S3 scales per prefix (3,500 PUT/s each) and asks clients to back off and retry on SlowDown
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html). Adaptive
+    // mode's single client-side token bucket let a few 503s slow every upload: with 32 in flight and
+    // 20% injected throttling it fell to ~2 uploads/s. Standard mode backs off per request instead.
+    retryMode: "standard",
     // Bucket names as hosts do not resolve against an explicit endpoint (a sandbox on 127.0.0.1).
     forcePathStyle: options.endpoint !== undefined,
     ...(options.inProcess ? { expectContinueHeader: false } : {}),

@@ -12,8 +12,14 @@ const USAGE_CODES = [
   "CONFIG_ENV_UNKNOWN",
   "INPUT_INVALID",
   "INPUT_NOT_FOUND",
+  // A flow document that is not JSON or lacks the flow language's shape (Version, StartAction, Actions);
+  // distinct from FLOW_INVALID, which is Connect rejecting a well-formed flow at publish time.
+  "FLOW_DOCUMENT_INVALID",
   "PATH_ESCAPE",
   "S3_URI_INVALID",
+  "TEMPLATE_NOT_FOUND",
+  "TEMPLATE_INVALID",
+  "TEMPLATE_PARAMETER",
 ] as const;
 
 /** Codes for operations or checks that failed (exit code 1). */
@@ -32,6 +38,10 @@ const OPERATION_CODES = [
   "AWS_UNREACHABLE",
   "AWS_UNKNOWN",
   "FLOW_INVALID",
+  "FLOW_REFERENCE_UNRESOLVED",
+  "FLOW_FOREIGN_ARN",
+  "FLOW_CONFLICT",
+  "VOICE_ID_DOMAIN_CONFLICT",
   "JOURNAL_CORRUPT",
   "RUN_LOCKED",
   "JOB_FAILED",

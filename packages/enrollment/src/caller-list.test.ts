@@ -179,7 +179,15 @@ describe("readCallerList: paths", () => {
     mkdirSync(join(dir, "rec"));
     symlinkSync(join(outside, "x.wav"), join(dir, "rec", "link.wav"));
     symlinkSync(outside, join(dir, "linked-folder"));
-    const cases = ["../x.wav", join(outside, "x.wav"), "rec/link.wav", "linked-folder/missing.wav"];
+    // A link to a file that does not exist yet must not become an escape once the file appears.
+    symlinkSync(join(outside, "later.wav"), join(dir, "rec", "dangling.wav"));
+    const cases = [
+      "../x.wav",
+      join(outside, "x.wav"),
+      "rec/link.wav",
+      "linked-folder/missing.wav",
+      "rec/dangling.wav",
+    ];
     for (const audio of cases) {
       const list = join(dir, "callers.csv");
       writeFileSync(list, `customer_speaker_id,audio\ncaller01,${audio}\n`);
@@ -189,10 +197,18 @@ describe("readCallerList: paths", () => {
       const rows = await readAll(list, { allowOutside: true });
       expect(rows[0]?.audio).toBe(resolve(dir, audio));
     }
-    // An absolute path inside the folder is fine.
+    // An absolute path inside the folder is fine, and so is a link that stays inside it.
+    writeFileSync(join(dir, "rec", "a.wav"), "RIFF");
+    symlinkSync(join(dir, "rec", "a.wav"), join(dir, "rec", "inner-link.wav"));
     const list = join(dir, "inside.csv");
-    writeFileSync(list, `customer_speaker_id,audio\ncaller01,${join(dir, "rec", "a.wav")}\n`);
-    expect((await readAll(list))[0]?.audio).toBe(join(dir, "rec", "a.wav"));
+    writeFileSync(
+      list,
+      `customer_speaker_id,audio\ncaller01,${join(dir, "rec", "a.wav")}\ncaller02,rec/inner-link.wav\n`,
+    );
+    expect((await readAll(list)).map((row) => row.audio)).toEqual([
+      join(dir, "rec", "a.wav"),
+      join(dir, "rec", "inner-link.wav"),
+    ]);
   });
 
   it("reports a missing list as INPUT_NOT_FOUND", async () => {

@@ -262,3 +262,52 @@ describe("planEnrollment", () => {
     ]);
   });
 });
+
+describe("planEnrollment with deep (net speech of S3 recordings)", () => {
+  it("measures S3 objects' speech from one full GET each after the ranged header GET, and excludes a silent one", async () => {
+    const silent = encodeWav({ channels: [new Float32Array(8000 * 6)], sampleRate: 8000 });
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: "recordings-bucket", Key: "calls/silent.wav", Body: silent }),
+    );
+    const dir = tempDir();
+    const list = join(dir, "callers.csv");
+    writeFileSync(
+      list,
+      "customer_speaker_id,audio\nspeaks,s3://recordings-bucket/calls/s3-a.wav\nsilent,s3://recordings-bucket/calls/silent.wav\n",
+    );
+    sandbox.log.clear();
+    rangeHeaders.length = 0;
+    const shallow = await planEnrollment({
+      list,
+      outDir: join(dir, "shallow"),
+      inputS3Uri: "s3://input-bucket/cvk",
+      s3: clients.s3,
+      pool,
+      minNetSpeechSeconds: 3,
+    });
+    // Without deep, the header is all cvk reads: the silent recording cannot be told apart.
+    expect(shallow.counts.plannedSpeakers).toBe(2);
+    expect(rangeHeaders).toEqual(["bytes=0-65535", "bytes=0-65535"]);
+
+    rangeHeaders.length = 0;
+    const deep = await planEnrollment({
+      list,
+      outDir: join(dir, "deep"),
+      inputS3Uri: "s3://input-bucket/cvk",
+      s3: clients.s3,
+      pool,
+      minNetSpeechSeconds: 3,
+      deep: true,
+    });
+    expect(deep.counts.plannedSpeakers).toBe(1);
+    expect(deep.counts.byReason).toEqual({ TOO_LITTLE_SPEECH: 1 });
+    // One ranged GET for the header and one whole GET for the speech, per object; no writes.
+    expect(rangeHeaders.sort()).toEqual(["bytes=0-65535", "bytes=0-65535", null, null]);
+    expect(sandbox.log.entries({ write: true })).toEqual([]);
+    const speakers = readFileSync(join(dir, "deep", "speakers.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as PlannedSpeaker);
+    expect(speakers[0]?.recordings[0]?.speechSeconds).toBeGreaterThan(3);
+  });
+});

@@ -129,6 +129,29 @@ describe("runEnrollment", () => {
     expect(again.counts).toEqual(result.counts);
   });
 
+  it("uploads a recording over 8 MB in parts; a new run finds every object in place by SHA-256 and uploads nothing", async () => {
+    const planDir = temp("plan");
+    // 540 s of 8 kHz PCM-16 is 8.6 MB: over the 8 MB part size, under Voice ID's 20 MB.
+    writeTestPlan(planDir, { callers: [{ id: "longcall", seconds: 540 }, { id: "brief" }], shardSize: 2 });
+    running = await startTestSandbox();
+    const log = running.sandbox.log;
+    const first = await runEnrollment(baseOptions(planDir, join(planDir, "run-1"), running));
+    expect(first.uploads).toMatchObject({ files: 3, uploaded: 3, skipped: 0 });
+    expect(log.count("CreateMultipartUpload")).toBe(1);
+    expect(log.count("UploadPart")).toBe(2);
+    expect(log.count("CompleteMultipartUpload")).toBe(1);
+    // The small recording and the manifest went up in one PutObject each, with their SHA-256.
+    expect(log.count("PutObject")).toBe(2);
+    expect(first.counts.NEW_ENROLLMENT).toBe(2);
+
+    // The multipart object's ETag is no MD5 of its content; the SHA-256 metadata still proves it.
+    log.clear();
+    const second = await runEnrollment(baseOptions(planDir, join(planDir, "run-2"), running));
+    expect(second.uploads).toMatchObject({ files: 3, uploaded: 0, skipped: 3 });
+    expect(log.count("PutObject") + log.count("UploadPart") + log.count("CreateMultipartUpload")).toBe(0);
+    expect(log.count("HeadObject")).toBe(3);
+  });
+
   it("re-running a plan with OVERWRITE after SKIP starts new jobs instead of reusing the SKIP jobs' tokens", async () => {
     const planDir = temp("plan");
     writeTestPlan(planDir, { callers: SIX.slice(0, 2), shardSize: 2 });

@@ -213,7 +213,7 @@ const MAX_POLL_MS = 30_000;
 // Uploads in flight. S3 has no per-API TPS quota at this scale; the upload benchmark measured 32
 // in flight at 1.56× `aws s3 cp --recursive` against 1.28× with 8 (bench/upload.bench.ts).
 const DEFAULT_CONCURRENCY = 32;
-/** Files up to this size go up in one PutObject; larger ones as multipart (lib-storage). */
+/** Files up to this size go up in one PutObject; larger ones (Voice ID allows 20 MB) as multipart (lib-storage). */
 const PART_SIZE = 8 * 1024 * 1024;
 /** How many finished uploads are grouped in one journal entry. */
 const UPLOAD_JOURNAL_BATCH = 100;
@@ -568,7 +568,8 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
         cause: error,
       });
     }
-    const sha256 = createHash("sha256").update(body).digest("hex");
+    const digest = createHash("sha256").update(body).digest();
+    const sha256 = digest.toString("hex");
     const listedSize =
       listing && bucket === listing.bucket && key.startsWith(listing.prefix)
         ? listing.sizes.get(key)
@@ -592,24 +593,34 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
     if (present) {
       totals.skipped++;
     } else {
+      const params = {
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: key.endsWith(".json")
+          ? "application/json"
+          : key.endsWith(".wav")
+            ? "audio/wav"
+            : undefined,
+        Metadata: { [SHA256_METADATA]: sha256 },
+      };
       try {
-        await new (await storageSdk()).Upload({
-          client: s3,
-          params: {
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentType: key.endsWith(".json")
-              ? "application/json"
-              : key.endsWith(".wav")
-                ? "audio/wav"
-                : undefined,
-            Metadata: { [SHA256_METADATA]: sha256 },
-          },
-          partSize: PART_SIZE,
-          queueSize: 2,
-          leavePartsOnError: false,
-        }).done();
+        if (body.length <= PART_SIZE) {
+          // One PutObject carrying the SHA-256 already computed for the skip check: S3 verifies the
+          // body against it (BadDigest otherwise), and the SDK then computes no CRC32 of its own
+          // (checking-object-integrity.html). lib-storage's Upload costs more per small file.
+          await s3.send(
+            new (await s3Sdk()).PutObjectCommand({ ...params, ChecksumSHA256: digest.toString("base64") }),
+          );
+        } else {
+          await new (await storageSdk()).Upload({
+            client: s3,
+            params,
+            partSize: PART_SIZE,
+            queueSize: 2,
+            leavePartsOnError: false,
+          }).done();
+        }
       } catch (error) {
         throw fromAwsError(error, { operation: "S3.PutObject", resource: target.s3Uri });
       }

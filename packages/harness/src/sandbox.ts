@@ -26,6 +26,11 @@ export interface SandboxOptions {
   enforceQuotas?: boolean;
   /** Net speech needed to enroll (default 30 s, the documented figure). */
   minNetSpeechSeconds?: number;
+  /**
+   * Reuse a job request's audio analysis for the same content in a later request (default true).
+   * False analyses every request in full, as the throughput benchmark needs.
+   */
+  cacheAudioAnalysis?: boolean;
 }
 
 /** The base URL in-process clients use; msw also answers for real AWS hosts (`*.amazonaws.com`). */
@@ -76,6 +81,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     defaultRegion: options.region ?? "us-west-2",
     jobs: options.jobs ?? { mode: "immediate" },
     minNetSpeechSeconds: options.minNetSpeechSeconds ?? 30,
+    cacheAudioAnalysis: options.cacheAudioAnalysis ?? true,
   };
   const s3 = createS3Service(context);
   const voiceId = createVoiceIdService(context, s3.engine);

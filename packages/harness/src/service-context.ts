@@ -22,6 +22,8 @@ export interface ServiceContext {
   jobs: JobProgression;
   /** Net speech Voice ID needs to enroll (aws-facts.md §3: 30 s). */
   minNetSpeechSeconds: number;
+  /** Whether job requests with the same audio content share one analysis. */
+  cacheAudioAnalysis: boolean;
   /**
    * Whether a Voice ID domain ARN exists in this sandbox, so Connect's CreateIntegrationAssociation
    * rejects a domain that is not there (set once both services exist).
@@ -32,7 +34,10 @@ export interface ServiceContext {
 /** What a Voice ID job needs from S3: the object bodies, on disk. */
 export interface S3ObjectAccess {
   bucketExists(bucket: string): boolean;
-  /** The file holding an object's body and its size, or undefined when the object does not exist. */
-  objectFile(bucket: string, key: string): { path: string; size: number } | undefined;
+  /**
+   * The file holding an object's body, its size and ETag (a digest of the content), or undefined
+   * when the object does not exist.
+   */
+  objectFile(bucket: string, key: string): { path: string; size: number; etag: string } | undefined;
   putObject(bucket: string, key: string, body: Uint8Array, contentType?: string): Promise<void>;
 }

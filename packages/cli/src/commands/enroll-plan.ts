@@ -12,6 +12,7 @@ interface PlanArgs {
   speech: boolean;
   concurrency?: number;
   minSpeech?: number;
+  shardSize?: number;
 }
 
 export function checkConcurrency(value: number | undefined): number | undefined {
@@ -22,6 +23,11 @@ export function checkConcurrency(value: number | undefined): number | undefined 
     });
   }
   return value;
+}
+
+/** --min-speech, else enrollment.minNetSpeechSeconds of the selected environment (if any). */
+export function minSpeechSeconds(context: CommandContext, args: { minSpeech?: number }): number | undefined {
+  return args.minSpeech ?? context.settings().environment?.config.enrollment?.minNetSpeechSeconds;
 }
 
 /** --input-s3-uri, else enrollment.inputS3Uri of the selected environment. */
@@ -51,6 +57,7 @@ async function plan(context: CommandContext, args: PlanArgs): Promise<number> {
   const { AudioWorkerPool } = await import("@cvk/audio");
   const threads = checkConcurrency(args.concurrency);
   const target = inputS3Uri(context, args);
+  const minSpeech = minSpeechSeconds(context, args);
   const outDir = resolve(context.cwd, args.out ?? "enroll-plan");
   const pool = new AudioWorkerPool(threads === undefined ? {} : { threads });
   let session: Awaited<ReturnType<typeof openAwsSession>> | undefined;
@@ -62,7 +69,8 @@ async function plan(context: CommandContext, args: PlanArgs): Promise<number> {
       allowOutside: args.allowOutside,
       deep: args.deep,
       measureSpeech: args.speech,
-      ...(args.minSpeech === undefined ? {} : { minNetSpeechSeconds: args.minSpeech }),
+      ...(minSpeech === undefined ? {} : { minNetSpeechSeconds: minSpeech }),
+      ...(args.shardSize === undefined ? {} : { maxRequestsPerShard: args.shardSize }),
       pool,
       onEvent: output.event,
       // AWS is reached only for s3:// recordings (read-only ranged GETs).
@@ -107,13 +115,14 @@ async function prepare(context: CommandContext, args: PrepareArgs): Promise<numb
   const { prepareRecordings } = await import("@cvk/enrollment");
   const { AudioWorkerPool } = await import("@cvk/audio");
   const threads = checkConcurrency(args.concurrency);
+  const minSpeech = minSpeechSeconds(context, args);
   const pool = new AudioWorkerPool(threads === undefined ? {} : { threads });
   try {
     const result = await prepareRecordings({
       list: resolve(context.cwd, args.list),
       outDir: resolve(context.cwd, args.out),
       allowOutside: args.allowOutside,
-      ...(args.minSpeech === undefined ? {} : { minNetSpeechSeconds: args.minSpeech }),
+      ...(minSpeech === undefined ? {} : { minNetSpeechSeconds: minSpeech }),
       pool,
       onEvent: output.event,
     });
@@ -139,7 +148,10 @@ export const sharedOptions = {
     describe: "Accept recordings outside the list's folder",
   },
   concurrency: { type: "number", describe: "Audio worker threads (default: one per core)" },
-  "min-speech": { type: "number", describe: "Net speech seconds a caller needs (default 30)" },
+  "min-speech": {
+    type: "number",
+    describe: "Net speech seconds a caller needs (default: enrollment.minNetSpeechSeconds, else 30)",
+  },
 } as const;
 
 export const enrollPlanCommand: CommandDefinition = {
@@ -172,6 +184,10 @@ export const enrollPlanCommand: CommandDefinition = {
         type: "boolean",
         default: true,
         describe: "Measure net speech of local recordings (--no-speech: headers only)",
+      })
+      .option("shard-size", {
+        type: "number",
+        describe: "Requests per manifest, i.e. per job (default and maximum: 10,000, the per-job quota)",
       })
       .options(sharedOptions),
   run: (context, args) => plan(context, args as unknown as PlanArgs),

@@ -10,6 +10,7 @@ interface ServeArgs {
   jobs: string;
   enforceQuotas: boolean;
   faults?: string;
+  minSpeech: number;
 }
 
 /** `immediate`, `polls:N` (one job step per N describes) or `rate:R` (requests per second). */
@@ -26,6 +27,11 @@ function parseJobProgression(text: string) {
 }
 
 async function serve(context: CommandContext, args: ServeArgs): Promise<number> {
+  if (!(Number.isFinite(args.minSpeech) && args.minSpeech > 0 && args.minSpeech <= 600)) {
+    throw new CvkError("USAGE", `--min-speech ${args.minSpeech} is not a number of seconds in 0–600`, {
+      hint: "Voice ID's own minimum is 30 s; tests with short recordings use a few seconds.",
+    });
+  }
   const { createSandbox, serveSandbox } = await import("@cvk/harness");
   const { readFile } = await import("node:fs/promises");
   let faults: Record<string, unknown> | undefined;
@@ -46,6 +52,7 @@ async function serve(context: CommandContext, args: ServeArgs): Promise<number> 
     dataDir: args.dataDir,
     jobs: parseJobProgression(args.jobs),
     enforceQuotas: args.enforceQuotas,
+    minNetSpeechSeconds: args.minSpeech,
     ...(faults ? { faults } : {}),
   });
   let running: Awaited<ReturnType<typeof serveSandbox>>;
@@ -113,6 +120,11 @@ const sandboxServeCommand: CommandDefinition = {
       .option("faults", {
         type: "string",
         describe: "JSON file of faults to inject (seeded, deterministic)",
+      })
+      .option("min-speech", {
+        type: "number",
+        default: 30,
+        describe: "Net speech (s) a speaker needs to enroll; Voice ID's is 30, lower it for short test audio",
       }),
   run: (context, args) => serve(context, args as unknown as ServeArgs),
 };

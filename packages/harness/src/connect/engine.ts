@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { CONTACT_FLOW_TYPES, type ContactFlowType } from "@cvk/core";
-import { uuid } from "../ids.ts";
-import type { ServiceContext } from "../service-context.ts";
-import { AwsServiceError } from "../service-error.ts";
 import {
   checkSavedContent,
   type FlowProblem,
   type FlowReferenceKind,
   type FlowReferenceResolver,
   validateFlowContent,
-} from "./flow-validation.ts";
+} from "@cvk/flow-language";
+import { uuid } from "../ids.ts";
+import type { ServiceContext } from "../service-context.ts";
+import { AwsServiceError } from "../service-error.ts";
 import { BASIC_QUEUE_NAME, DEFAULT_PROMPT_NAMES, defaultFlows } from "./seed.ts";
 
 /** The instance every sandbox starts with; fixed so tests, demos and config files can name it. */
@@ -400,13 +400,29 @@ export class ConnectEngine {
   // ---------------------------------------------------------------------------------------------
   // Engine helpers for tests and demos (not part of the wire API)
 
-  /** Creates another instance (e.g. a dev and a prod one), seeded like a fresh Connect instance. */
-  createInstance(options: { alias: string; region?: string }): InstanceSummary {
+  /**
+   * Creates another instance (e.g. a dev and a prod one), seeded like a fresh Connect instance. `id`
+   * gives it a chosen instance id (a UUID, as Connect's are), so a config file's instanceId can exist
+   * in the sandbox too (`cvk … --sandbox` seeds the configured instance on demand).
+   */
+  createInstance(options: { alias: string; region?: string; id?: string }): InstanceSummary {
+    if (options.id !== undefined) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(options.id))
+        throw invalidParameter(`"${options.id}" is not an instance id (a UUID).`);
+      if (this.#instances.has(options.id)) throw duplicate(`Instance ${options.id} already exists.`);
+    }
     const doc = this.#createInstance({
       alias: options.alias,
       region: options.region ?? this.#context.defaultRegion,
+      ...(options.id === undefined ? {} : { id: options.id }),
     });
     return this.#summary(doc);
+  }
+
+  /** The instance with this id, if the sandbox holds it (in any Region). */
+  findInstance(instanceId: string): InstanceSummary | undefined {
+    const doc = this.#instances.get(instanceId);
+    return doc ? this.#summary(doc) : undefined;
   }
 
   #createInstance(options: { alias: string; region: string; id?: string }): InstanceDoc {

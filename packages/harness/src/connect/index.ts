@@ -16,17 +16,6 @@ export function createConnectService(context: ServiceContext): {
   return { engine, door: createConnectDoor(engine, context) };
 }
 
-export { SERVED_CONNECT_OPERATIONS } from "./door.ts";
-export {
-  CONTACT_FLOW_TYPES,
-  CONTACT_FLOWS_PER_INSTANCE,
-  ConnectEngine,
-  type ContactFlowType,
-  type InstanceResources,
-  type InstanceSummary,
-  SANDBOX_INSTANCE_ALIAS,
-  SANDBOX_INSTANCE_ID,
-} from "./engine.ts";
 export {
   CHECK_VOICE_ID_OPERANDS,
   CONDITION_OPERATORS,
@@ -41,4 +30,15 @@ export {
   MAX_FLOW_CONTENT_LENGTH,
   MAX_IDENTIFIER_LENGTH,
   validateFlowContent,
-} from "./flow-validation.ts";
+} from "@cvk/flow-language";
+export { SERVED_CONNECT_OPERATIONS } from "./door.ts";
+export {
+  CONTACT_FLOW_TYPES,
+  CONTACT_FLOWS_PER_INSTANCE,
+  ConnectEngine,
+  type ContactFlowType,
+  type InstanceResources,
+  type InstanceSummary,
+  SANDBOX_INSTANCE_ALIAS,
+  SANDBOX_INSTANCE_ID,
+} from "./engine.ts";

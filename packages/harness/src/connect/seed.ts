@@ -5,7 +5,7 @@
  * sandbox's own validation (connect.test.ts checks that) and flows can reference them as real ones do.
  */
 
-import { FLOW_LANGUAGE_VERSION } from "./flow-validation.ts";
+import { FLOW_LANGUAGE_VERSION } from "@cvk/flow-language";
 
 export const BASIC_QUEUE_NAME = "BasicQueue";
 

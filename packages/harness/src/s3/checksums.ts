@@ -1,10 +1,11 @@
 import { createHash, type Hash } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 
 /**
  * The checksum algorithms S3 accepts for object integrity ("Checking object integrity",
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html).
- * Node 20 has no `zlib.crc32`, and CRC32C / CRC64NVME are in no Node release at all, so the CRCs are
- * computed here from tables; the SHAs come from node:crypto. Everything is incremental: bodies are
+ * CRC32 comes from `zlib.crc32` (Node ≥ 20.15, hardware-assisted); CRC32C and CRC64NVME are in no
+ * Node release, so they are computed here from tables; the SHAs come from node:crypto. Everything is incremental: bodies are
  * hashed as they stream to disk, never held whole.
  */
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
@@ -59,7 +60,7 @@ export function checksumMember(algorithm: ChecksumAlgorithm): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRC32 and CRC32C: reflected, init and final xor 0xFFFFFFFF; slicing-by-8 (eight 256-entry tables)
+// CRC32C: reflected, init and final xor 0xFFFFFFFF; slicing-by-8 (eight 256-entry tables)
 // so an audio file hashes at memory speed rather than one table lookup per byte.
 
 function crc32Tables(reflectedPolynomial: number): Uint32Array {
@@ -79,8 +80,6 @@ function crc32Tables(reflectedPolynomial: number): Uint32Array {
   return tables;
 }
 
-/** CRC-32 (ISO-HDLC, as zlib): polynomial 0x04C11DB7, reflected 0xEDB88320. */
-const CRC32_TABLES = crc32Tables(0xedb88320);
 /** CRC-32C (Castagnoli): polynomial 0x1EDC6F41, reflected 0x82F63B78. */
 const CRC32C_TABLES = crc32Tables(0x82f63b78);
 
@@ -108,6 +107,21 @@ function crc32Update(t: Uint32Array, crc: number, data: Uint8Array): number {
   }
   while (i < length) crc = (t[(crc ^ (data[i++] as number)) & 0xff] as number) ^ (crc >>> 8);
   return crc >>> 0;
+}
+
+/** CRC-32 (ISO-HDLC): zlib's, continued across chunks by passing the running value back in. */
+class ZlibCrc32Hasher implements Hasher {
+  #crc = 0;
+
+  update(data: Uint8Array): void {
+    this.#crc = zlibCrc32(data, this.#crc);
+  }
+
+  digest(): Buffer {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(this.#crc >>> 0);
+    return out;
+  }
 }
 
 class Crc32Hasher implements Hasher {
@@ -200,7 +214,7 @@ class NodeHasher implements Hasher {
 export function createHasher(name: DigestName): Hasher {
   switch (name) {
     case "CRC32":
-      return new Crc32Hasher(CRC32_TABLES);
+      return new ZlibCrc32Hasher();
     case "CRC32C":
       return new Crc32Hasher(CRC32C_TABLES);
     case "CRC64NVME":
@@ -223,9 +237,7 @@ export function digestOf(name: DigestName, data: Uint8Array): Buffer {
 
 /** CRC-32 of a buffer as an unsigned number ("123456789" → 0xCBF43926). */
 export function crc32(data: Uint8Array): number {
-  const hasher = new Crc32Hasher(CRC32_TABLES);
-  hasher.update(data);
-  return hasher.value();
+  return zlibCrc32(data);
 }
 
 /** CRC-32C of a buffer as an unsigned number ("123456789" → 0xE3069283). */

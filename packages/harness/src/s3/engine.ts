@@ -434,9 +434,11 @@ export class S3Engine implements S3ObjectAccess {
     return this.#open(object.blob, range);
   }
 
-  objectFile(bucket: string, key: string): { path: string; size: number } | undefined {
+  objectFile(bucket: string, key: string): { path: string; size: number; etag: string } | undefined {
     const object = this.#buckets.get(bucket)?.objects.get(key);
-    return object ? { path: this.#store.blobFile(object.blob), size: object.size } : undefined;
+    return object
+      ? { path: this.#store.blobFile(object.blob), size: object.size, etag: object.etag }
+      : undefined;
   }
 
   async putObject(bucket: string, key: string, body: Uint8Array, contentType?: string): Promise<void> {

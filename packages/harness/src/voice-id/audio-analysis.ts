@@ -42,6 +42,8 @@ export interface AudioAnalysis {
 export interface AnalysisFailure {
   code: number;
   message: string;
+  /** The message names no file, so the same content gives the same failure in any request. */
+  nameless?: boolean;
 }
 
 /**
@@ -79,6 +81,38 @@ async function readChannel(
 }
 
 /**
+ * Analyses already made, by the content of a request's files (their ETags and channels) and the
+ * speech minimum. Analysis is a pure function of the bytes, so the same recordings in another
+ * request (a re-submitted shard, a test corpus of linked files) are not decoded again. Only
+ * outcomes that do not name a file are kept: a success, or too little speech. Bounded, oldest out.
+ */
+export class AudioAnalysisCache {
+  readonly #entries = new Map<string, AudioAnalysis | AnalysisFailure>();
+  readonly #capacity: number;
+
+  constructor(capacity = 4096) {
+    this.#capacity = capacity;
+  }
+
+  get(key: string): AudioAnalysis | AnalysisFailure | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: AudioAnalysis | AnalysisFailure): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/**
  * Checks and analyses the audio of one request. `minSpeechSeconds` is the net speech the request
  * needs across all its files.
  */
@@ -86,11 +120,11 @@ export async function analyzeAudio(
   s3: S3ObjectAccess,
   specifications: readonly AudioSpecification[],
   minSpeechSeconds: number,
+  cache?: AudioAnalysisCache,
 ): Promise<AudioAnalysis | AnalysisFailure> {
-  const meter = new SpeechMeter(RATE);
-  const kept: Float32Array[] = [];
-  let room = VOICEPRINT_MAX_SECONDS * RATE;
-  let duration = 0;
+  // Every file must exist and be small enough before anything is decoded (or found in the cache).
+  const objects: { uri: string; channel: number; path: string }[] = [];
+  const contentKey: string[] = [String(minSpeechSeconds)];
   for (const spec of specifications) {
     const uri = spec.S3Uri;
     if (!isValidS3Uri(uri)) return failure(`The audio location '${uri}' is not a valid S3 URI.`);
@@ -104,18 +138,38 @@ export async function analyzeAudio(
         `The audio file ${uri} is ${(object.size / 1_000_000).toFixed(1)} MB; Voice ID accepts at most 20 MB.`,
       );
     }
+    objects.push({ uri, channel: spec.ChannelId, path: object.path });
+    contentKey.push(`${object.etag}/${object.size}/${spec.ChannelId}`);
+  }
+  const cacheKey = contentKey.join("|");
+  const cached = cache?.get(cacheKey);
+  if (cached) return cached;
+  const outcome = await analyzeFiles(objects, minSpeechSeconds);
+  if (!isAnalysisFailure(outcome) || outcome.nameless) cache?.set(cacheKey, outcome);
+  return outcome;
+}
+
+async function analyzeFiles(
+  objects: readonly { uri: string; channel: number; path: string }[],
+  minSpeechSeconds: number,
+): Promise<AudioAnalysis | AnalysisFailure> {
+  const meter = new SpeechMeter(RATE);
+  const kept: Float32Array[] = [];
+  let room = VOICEPRINT_MAX_SECONDS * RATE;
+  let duration = 0;
+  for (const { uri, channel, path } of objects) {
     let info: WavInfo;
     try {
-      info = await readWavInfo(object.path);
+      info = await readWavInfo(path);
     } catch (error) {
       return failure(`The audio file ${uri} is not a readable WAV file: ${issueFromError(error).message}`);
     }
     // Speech is judged over all files together below, so the per-file minimum is switched off.
-    const issues = checkWavInfo(info, { channel: spec.ChannelId, rules: { minNetSpeechSeconds: 0 } });
+    const issues = checkWavInfo(info, { channel, rules: { minNetSpeechSeconds: 0 } });
     const issue = issues[0];
     if (issue) return failure(`The audio file ${uri} cannot be used: ${issue.message}`);
     try {
-      const samples = await readChannel(object.path, info, spec.ChannelId, room, meter);
+      const samples = await readChannel(path, info, channel, room, meter);
       for (const chunk of samples) {
         kept.push(chunk);
         room -= chunk.length;
@@ -127,12 +181,19 @@ export async function analyzeAudio(
   }
   const { speechSeconds } = meter.result();
   if (speechSeconds < minSpeechSeconds) {
-    return failure(
-      `Not enough speech: the audio has ${Math.round(speechSeconds * 10) / 10} s of net speech; Voice ID needs ${minSpeechSeconds} s.`,
-    );
+    return {
+      ...failure(
+        `Not enough speech: the audio has ${Math.round(speechSeconds * 10) / 10} s of net speech; Voice ID needs ${minSpeechSeconds} s.`,
+      ),
+      nameless: true,
+    };
   }
   const voiceprint = voiceprintOf(kept);
-  if (!voiceprint) return failure("Not enough speech: the audio has too little speech for a voiceprint.");
+  if (!voiceprint)
+    return {
+      ...failure("Not enough speech: the audio has too little speech for a voiceprint."),
+      nameless: true,
+    };
   return { speechSeconds, durationSeconds: duration, voiceprint };
 }
 

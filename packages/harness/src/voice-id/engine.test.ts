@@ -21,6 +21,7 @@ function context(store: SandboxStore): ServiceContext {
     defaultRegion: "us-west-2",
     jobs: { mode: "immediate" },
     minNetSpeechSeconds: 3,
+    cacheAudioAnalysis: true,
   };
 }
 
@@ -32,7 +33,8 @@ function fakeS3(dir: string, files: Record<string, string>, explode?: string): S
     objectFile: (bucket, key) => {
       if (key === explode) throw new Error("disk on fire");
       if (bucket !== "bucket" || !(key in files)) return undefined;
-      return { path: join(dir, key.replace(/\//g, "_")), size: (files[key] as string).length };
+      const body = files[key] as string;
+      return { path: join(dir, key.replace(/\//g, "_")), size: body.length, etag: `"${body.length}-${key}"` };
     },
     putObject: async (_bucket, key, body) => {
       files[key] = new TextDecoder().decode(body);

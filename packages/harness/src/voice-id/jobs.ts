@@ -31,6 +31,7 @@ import { joinS3Key, parseS3Uri } from "@cvk/core";
 import { alphanumericId, hashPrefixedId } from "../ids.ts";
 import type { S3ObjectAccess, ServiceContext } from "../service-context.ts";
 import {
+  AudioAnalysisCache,
   type AudioSpecification,
   analyzeAudio,
   closestFraudster,
@@ -115,12 +116,15 @@ export class JobRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #running = new Map<string, RunningJob>();
   readonly #background = new Set<Promise<void>>();
+  /** Analyses by content, shared by every job of this sandbox (audio-analysis.ts). */
+  readonly #analyses: AudioAnalysisCache | undefined;
   #closed = false;
 
   constructor(context: ServiceContext, s3: S3ObjectAccess, state: VoiceIdState) {
     this.#context = context;
     this.#s3 = s3;
     this.#state = state;
+    this.#analyses = context.cacheAudioAnalysis ? new AudioAnalysisCache() : undefined;
   }
 
   /** After a restart of a durable sandbox: `immediate` jobs carry on by themselves. */
@@ -631,7 +635,7 @@ export class JobRunner {
     const early = shortcut();
     if (early) return () => early;
 
-    const analysis = await analyzeAudio(this.#s3, audio, this.#context.minNetSpeechSeconds);
+    const analysis = await analyzeAudio(this.#s3, audio, this.#context.minNetSpeechSeconds, this.#analyses);
     if (isAnalysisFailure(analysis)) return () => requestError(requestId, analysis.code, analysis.message);
 
     const fraud = config.FraudDetectionConfig;
@@ -724,7 +728,7 @@ export class JobRunner {
       blocked() ?? (config.DuplicateRegistrationAction === "REGISTER_AS_NEW" ? full() : undefined);
     if (early) return () => early;
 
-    const analysis = await analyzeAudio(this.#s3, audio, this.#context.minNetSpeechSeconds);
+    const analysis = await analyzeAudio(this.#s3, audio, this.#context.minNetSpeechSeconds, this.#analyses);
     if (isAnalysisFailure(analysis)) return () => requestError(requestId, analysis.code, analysis.message);
 
     return () => {

@@ -15,8 +15,12 @@
  *   `UntagContact` / `UpdateContactRoutingCriteria` are the accepted spellings, `KeyExists` is an operator.
  *
  * Messages read like the console's, but name the action (the service's own often say only
- * `Path: 0.Parameter`, which is why users ask for `--debug`).
+ * `Path: 0.Parameter`, which is why users ask for `--debug`). Each problem also carries the lint rule it
+ * breaks and a JSON pointer, so `lintFlow` reports these same checks instead of keeping a second copy.
  */
+
+import { jsonPointer } from "./document.ts";
+import type { LintRuleId } from "./rules.ts";
 
 export const FLOW_LANGUAGE_VERSION = "2019-10-30";
 /** flow-language-example.html: "A single Flow may have no more than 250 Actions defined." */
@@ -32,6 +36,19 @@ export interface FlowProblem {
   message: string;
   /** The Identifier of the action the problem is in; absent for problems with the document as a whole. */
   actionIdentifier?: string;
+}
+
+/** A publish-time problem with the lint rule it breaks and where it is (internal to this package). */
+export interface RuledProblem {
+  rule: LintRuleId;
+  /** The service-style message, naming the action. */
+  message: string;
+  /** The same without the action's name, for findings that carry the Identifier separately. */
+  detail: string;
+  /** RFC 6901 pointer into the document. */
+  pointer: string;
+  actionIdentifier?: string;
+  hint?: string;
 }
 
 /** What a flow can reference that the publishing instance must hold. */
@@ -230,23 +247,45 @@ function integerIn(value: string, min: number, max: number): boolean {
 
 /** The checks Connect makes on SAVED content: "SAVED status does not initiate validation", only the field's own constraints. */
 export function checkSavedContent(content: string): FlowProblem[] {
-  const problems: FlowProblem[] = [];
+  const problems: RuledProblem[] = [];
   checkLength(content, problems);
-  try {
-    JSON.parse(content);
-  } catch (error) {
-    problems.push({ message: `The flow content is not valid JSON: ${(error as Error).message}` });
-  }
-  return problems;
+  parseContent(content, problems);
+  return problems.map(toFlowProblem);
 }
 
-function checkLength(content: string, problems: FlowProblem[]): void {
-  if (content.length === 0) problems.push({ message: "The flow content is empty." });
+function documentProblem(rule: LintRuleId, message: string, pointer = "", hint?: string): RuledProblem {
+  return { rule, message, detail: message, pointer, ...(hint === undefined ? {} : { hint }) };
+}
+
+function checkLength(content: string, problems: RuledProblem[]): void {
+  if (content.length === 0) problems.push(documentProblem("content-length", "The flow content is empty."));
   if (content.length > MAX_FLOW_CONTENT_LENGTH) {
-    problems.push({
-      message: `The flow content is ${content.length} characters long; the maximum is ${MAX_FLOW_CONTENT_LENGTH}.`,
-    });
+    problems.push(
+      documentProblem(
+        "content-length",
+        `The flow content is ${content.length} characters long; the maximum is ${MAX_FLOW_CONTENT_LENGTH}.`,
+      ),
+    );
   }
+}
+
+/** JSON.parse, with a failure recorded as a problem (and `undefined` returned). */
+function parseContent(content: string, problems: RuledProblem[]): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(content) };
+  } catch (error) {
+    problems.push(
+      documentProblem("invalid-json", `The flow content is not valid JSON: ${(error as Error).message}`),
+    );
+    return undefined;
+  }
+}
+
+function toFlowProblem(problem: RuledProblem): FlowProblem {
+  return {
+    message: truncateMessage(problem.message),
+    ...(problem.actionIdentifier === undefined ? {} : { actionIdentifier: problem.actionIdentifier }),
+  };
 }
 
 /**
@@ -256,133 +295,195 @@ function checkLength(content: string, problems: FlowProblem[]): void {
  * shape only.
  */
 export function validateFlowContent(content: string, resolver?: FlowReferenceResolver): FlowProblem[] {
-  const problems: FlowProblem[] = [];
+  return publishProblems(content, resolver).map(toFlowProblem);
+}
+
+/**
+ * `validateFlowContent` with each problem's lint rule and JSON pointer: what `lintFlow` builds on.
+ * Problems come in document order.
+ */
+export function publishProblems(content: string, resolver?: FlowReferenceResolver): RuledProblem[] {
+  const problems: RuledProblem[] = [];
   checkLength(content, problems);
-  let document: unknown;
-  try {
-    document = JSON.parse(content);
-  } catch (error) {
-    problems.push({ message: `The flow content is not valid JSON: ${(error as Error).message}` });
-    return problems;
-  }
+  const parsed = parseContent(content, problems);
+  if (!parsed) return problems;
+  const document = parsed.value;
   if (!isObject(document)) {
-    problems.push({
-      message: "The flow content must be a JSON object with Version, StartAction and Actions.",
-    });
+    problems.push(
+      documentProblem(
+        "document-shape",
+        "The flow content must be a JSON object with Version, StartAction and Actions.",
+      ),
+    );
     return problems;
   }
   if (document.Version !== FLOW_LANGUAGE_VERSION) {
-    problems.push({
-      message:
+    problems.push(
+      documentProblem(
+        "unsupported-version",
         document.Version === undefined
           ? `The flow has no Version; the only supported version is "${FLOW_LANGUAGE_VERSION}".`
           : `Unsupported flow Version ${JSON.stringify(document.Version)}; the only supported version is "${FLOW_LANGUAGE_VERSION}".`,
-    });
+        jsonPointer("Version"),
+      ),
+    );
   }
   const actions = document.Actions;
   if (!Array.isArray(actions)) {
-    problems.push({ message: "The flow has no Actions list." });
+    problems.push(documentProblem("document-shape", "The flow has no Actions list.", jsonPointer("Actions")));
     return problems;
   }
   if (actions.length > MAX_FLOW_ACTIONS) {
-    problems.push({
-      message: `The flow has ${actions.length} actions; a flow may have at most ${MAX_FLOW_ACTIONS}.`,
-    });
+    problems.push(
+      documentProblem(
+        "too-many-actions",
+        `The flow has ${actions.length} actions; a flow may have at most ${MAX_FLOW_ACTIONS}.`,
+        jsonPointer("Actions"),
+      ),
+    );
   }
 
-  // Identifiers first, so transitions can be resolved against the whole flow.
+  // Identifiers first, so transitions can be resolved against the whole flow. A duplicate is reported
+  // where it repeats an earlier Identifier, since the earlier action is the one transitions reach.
   const identifiers = new Set<string>();
-  const duplicates = new Set<string>();
-  actions.forEach((action) => {
+  const duplicateIndexes = new Set<number>();
+  actions.forEach((action, index) => {
     if (isObject(action) && typeof action.Identifier === "string") {
-      if (identifiers.has(action.Identifier)) duplicates.add(action.Identifier);
+      if (identifiers.has(action.Identifier)) duplicateIndexes.add(index);
       identifiers.add(action.Identifier);
     }
   });
 
   const start = document.StartAction;
   if (typeof start !== "string" || start === "") {
-    problems.push({ message: "The flow has no StartAction." });
+    problems.push(
+      documentProblem("start-action-unresolved", "The flow has no StartAction.", jsonPointer("StartAction")),
+    );
   } else if (!identifiers.has(start)) {
-    problems.push({ message: `StartAction "${clip(start)}" does not match the Identifier of any action.` });
+    problems.push(
+      documentProblem(
+        "start-action-unresolved",
+        `StartAction "${clip(start)}" does not match the Identifier of any action.`,
+        jsonPointer("StartAction"),
+      ),
+    );
   }
 
-  const reportedDuplicates = new Set<string>();
   actions.forEach((action, index) => {
-    checkAction(action, index, { identifiers, duplicates, reportedDuplicates, resolver, problems });
+    checkAction(action, index, { identifiers, duplicateIndexes, resolver, problems });
   });
-  return problems.map((problem) => ({ ...problem, message: truncateMessage(problem.message) }));
+  return problems;
 }
 
 interface ActionContext {
   identifiers: Set<string>;
-  duplicates: Set<string>;
-  reportedDuplicates: Set<string>;
+  duplicateIndexes: Set<number>;
   resolver: FlowReferenceResolver | undefined;
-  problems: FlowProblem[];
+  problems: RuledProblem[];
+}
+
+/** A path inside an action, below `/Actions/<index>`. */
+type Path = readonly (string | number)[];
+
+/** `Parameters.Messages[0].PromptId`: how the console-style messages name a path. */
+function dotted(path: Path): string {
+  return path
+    .map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
+    .join("");
 }
 
 /** Reports problems for one action, each message naming it the way a console user would find it. */
 class ActionReporter {
   readonly #label: string;
   readonly #identifier: string | undefined;
-  readonly #problems: FlowProblem[];
+  readonly #index: number;
+  readonly #problems: RuledProblem[];
 
-  constructor(identifier: string | undefined, type: unknown, index: number, problems: FlowProblem[]) {
+  constructor(identifier: string | undefined, type: unknown, index: number, problems: RuledProblem[]) {
     this.#identifier = identifier;
+    this.#index = index;
     this.#problems = problems;
     const name = identifier === undefined ? `Action #${index + 1}` : `Action "${clip(identifier, 50)}"`;
     this.#label = typeof type === "string" && type !== "" ? `${name} (${clip(type, 50)})` : name;
   }
 
-  report(text: string): void {
+  /** `path` is where in the action the problem is, e.g. ["Parameters", "QueueId"]. */
+  report(rule: LintRuleId, path: Path, text: string, hint?: string): void {
     this.#problems.push({
+      rule,
       message: `${this.#label}: ${text}`,
+      detail: text,
+      pointer: jsonPointer("Actions", this.#index, ...path),
       ...(this.#identifier === undefined ? {} : { actionIdentifier: this.#identifier }),
+      ...(hint === undefined ? {} : { hint }),
     });
   }
 }
 
 function checkAction(action: unknown, index: number, context: ActionContext): void {
-  const { identifiers, duplicates, reportedDuplicates, resolver, problems } = context;
+  const { identifiers, duplicateIndexes, resolver, problems } = context;
   if (!isObject(action)) {
-    problems.push({ message: `Action #${index + 1} is not a JSON object.` });
+    problems.push(
+      documentProblem(
+        "document-shape",
+        `Action #${index + 1} is not a JSON object.`,
+        jsonPointer("Actions", index),
+      ),
+    );
     return;
   }
   const identifier = typeof action.Identifier === "string" ? action.Identifier : undefined;
   const out = new ActionReporter(identifier, action.Type, index, problems);
 
   if (identifier === undefined || identifier === "") {
-    out.report("the action has no Identifier.");
+    out.report("identifier-invalid", ["Identifier"], "the action has no Identifier.");
   } else {
     if (identifier.length > MAX_IDENTIFIER_LENGTH) {
       out.report(
+        "identifier-invalid",
+        ["Identifier"],
         `the Identifier is ${identifier.length} characters long; the maximum is ${MAX_IDENTIFIER_LENGTH}.`,
       );
     }
     const forbidden = IDENTIFIER_FORBIDDEN_CHARACTERS.exec(identifier);
     if (forbidden)
-      out.report(`the Identifier contains "${forbidden[0]}", which is not allowed in an Identifier.`);
+      out.report(
+        "identifier-invalid",
+        ["Identifier"],
+        `the Identifier contains "${forbidden[0]}", which is not allowed in an Identifier.`,
+      );
     if (IDENTIFIER_RESERVED.has(identifier))
-      out.report(`"${identifier}" is a reserved string and cannot be an Identifier.`);
-    if (duplicates.has(identifier) && !reportedDuplicates.has(identifier)) {
-      reportedDuplicates.add(identifier);
-      out.report("the Identifier is used by more than one action; Identifiers must be unique.");
+      out.report(
+        "identifier-invalid",
+        ["Identifier"],
+        `"${identifier}" is a reserved string and cannot be an Identifier.`,
+      );
+    if (duplicateIndexes.has(index)) {
+      out.report(
+        "duplicate-identifier",
+        ["Identifier"],
+        "the Identifier is used by more than one action; Identifiers must be unique.",
+      );
     }
   }
 
   const type = action.Type;
   if (typeof type !== "string" || type === "") {
-    out.report("the action has no Type.");
+    out.report("unknown-action-type", ["Type"], "the action has no Type.");
   } else if (!KNOWN_ACTION_TYPES.has(type)) {
     const near = [...KNOWN_ACTION_TYPES].find((known) => known.toLowerCase() === type.toLowerCase());
-    out.report(`unknown action type "${clip(type)}"${near ? `; did you mean "${near}"?` : "."}`);
+    out.report(
+      "unknown-action-type",
+      ["Type"],
+      `unknown action type "${clip(type)}"${near ? `; did you mean "${near}"?` : "."}`,
+      near ? `Spell it "${near}" (action types are case-sensitive).` : undefined,
+    );
   }
 
   let parameters: JsonObject = {};
   if (action.Parameters !== undefined) {
     if (isObject(action.Parameters)) parameters = action.Parameters;
-    else out.report("Parameters must be a JSON object.");
+    else out.report("document-shape", ["Parameters"], "Parameters must be a JSON object.");
   }
   checkParameterValues(parameters, out);
   checkReferences(type, parameters, resolver, out);
@@ -419,8 +520,18 @@ function checkAction(action: unknown, index: number, context: ActionContext): vo
     case "Compare": {
       // flow-control-actions-compare.html: "Any single JSONPath identifier".
       const value = parameters.ComparisonValue;
-      if (typeof value !== "string" || !/^\$\.\S+$/.test(value)) {
-        out.report("ComparisonValue must be a single JSONPath reference such as $.Attributes.tier.");
+      if (value !== undefined && (typeof value !== "string" || !/^\$\.\S+$/.test(value))) {
+        out.report(
+          "parameter-value",
+          ["Parameters", "ComparisonValue"],
+          "ComparisonValue must be a single JSONPath reference such as $.Attributes.tier.",
+        );
+      } else if (value === undefined) {
+        out.report(
+          "missing-parameter",
+          ["Parameters"],
+          "ComparisonValue must be a single JSONPath reference such as $.Attributes.tier.",
+        );
       }
       break;
     }
@@ -434,25 +545,33 @@ function checkParameterValues(parameters: JsonObject, out: ActionReporter): void
   for (const [key, value] of Object.entries(parameters)) {
     if (typeof value === "number" || typeof value === "boolean" || value === null) {
       out.report(
+        "parameter-not-string",
+        ["Parameters", key],
         `Parameters.${key} must be a string (got ${JSON.stringify(value)}); quote numbers and booleans.`,
       );
     }
   }
-  const walk = (value: Json, path: string): void => {
+  const walk = (value: Json, path: Path): void => {
     if (value === "") {
-      out.report(`${path} is empty; Connect rejects empty values (use a space or remove it).`);
+      out.report(
+        "empty-value",
+        path,
+        `${dotted(path)} is empty; Connect rejects empty values (use a space or remove it).`,
+      );
     } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+      for (const [i, item] of value.entries()) walk(item, [...path, i]);
     } else if (isObject(value)) {
-      for (const [key, item] of Object.entries(value)) walk(item, `${path}.${key}`);
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
     }
   };
-  walk(parameters, "Parameters");
+  walk(parameters, ["Parameters"]);
 }
 
 interface Condition {
   operator: string;
   operands: string[];
+  /** Where the condition is: ["Transitions", "Conditions", i]. */
+  path: Path;
 }
 
 /** Checks NextAction, Errors and Conditions; returns the well-formed conditions for type-specific checks. */
@@ -464,44 +583,62 @@ function checkTransitions(
   const conditions: Condition[] = [];
   if (transitions === undefined) return conditions;
   if (!isObject(transitions)) {
-    out.report("Transitions must be a JSON object.");
+    out.report("document-shape", ["Transitions"], "Transitions must be a JSON object.");
     return conditions;
   }
-  const resolveTarget = (target: Json | undefined, where: string): void => {
-    if (typeof target !== "string" || target === "") out.report(`${where} has no NextAction.`);
+  const resolveTarget = (target: Json | undefined, where: string, path: Path): void => {
+    if (typeof target !== "string" || target === "")
+      out.report("next-action-unresolved", path, `${where} has no NextAction.`);
     else if (!identifiers.has(target))
-      out.report(`${where} goes to "${clip(target)}", which is not an action in this flow.`);
+      out.report(
+        "next-action-unresolved",
+        path,
+        `${where} goes to "${clip(target)}", which is not an action in this flow.`,
+      );
   };
-  if (transitions.NextAction !== undefined) resolveTarget(transitions.NextAction, "Transitions.NextAction");
+  if (transitions.NextAction !== undefined)
+    resolveTarget(transitions.NextAction, "Transitions.NextAction", ["Transitions", "NextAction"]);
 
   if (transitions.Errors !== undefined) {
-    if (!Array.isArray(transitions.Errors)) out.report("Transitions.Errors must be a list.");
+    if (!Array.isArray(transitions.Errors))
+      out.report("document-shape", ["Transitions", "Errors"], "Transitions.Errors must be a list.");
     else
       transitions.Errors.forEach((entry, i) => {
+        const path = ["Transitions", "Errors", i];
         if (!isObject(entry)) {
-          out.report(`Transitions.Errors[${i}] is not a JSON object.`);
+          out.report("document-shape", path, `Transitions.Errors[${i}] is not a JSON object.`);
           return;
         }
         const name =
           typeof entry.ErrorType === "string" && entry.ErrorType !== "" ? entry.ErrorType : undefined;
-        if (!name) out.report(`Transitions.Errors[${i}] has no ErrorType.`);
-        resolveTarget(entry.NextAction, `the ${name ?? `Errors[${i}]`} error branch`);
+        if (!name)
+          out.report("document-shape", [...path, "ErrorType"], `Transitions.Errors[${i}] has no ErrorType.`);
+        resolveTarget(entry.NextAction, `the ${name ?? `Errors[${i}]`} error branch`, [
+          ...path,
+          "NextAction",
+        ]);
       });
   }
 
   if (transitions.Conditions !== undefined) {
-    if (!Array.isArray(transitions.Conditions)) out.report("Transitions.Conditions must be a list.");
+    if (!Array.isArray(transitions.Conditions))
+      out.report("document-shape", ["Transitions", "Conditions"], "Transitions.Conditions must be a list.");
     else
       transitions.Conditions.forEach((entry, i) => {
+        const path = ["Transitions", "Conditions", i];
         if (!isObject(entry) || !isObject(entry.Condition)) {
-          out.report(`Transitions.Conditions[${i}] has no Condition.`);
+          out.report("document-shape", path, `Transitions.Conditions[${i}] has no Condition.`);
           return;
         }
         const { Operator: operator, Operands: operands } = entry.Condition;
         const where = `condition ${i + 1}`;
-        resolveTarget(entry.NextAction, where);
+        resolveTarget(entry.NextAction, where, [...path, "NextAction"]);
         if (typeof operator !== "string" || !CONDITION_OPERATORS.has(operator)) {
-          out.report(`${where} has an unknown Operator ${JSON.stringify(operator ?? null)}.`);
+          out.report(
+            "condition-invalid",
+            [...path, "Condition", "Operator"],
+            `${where} has an unknown Operator ${JSON.stringify(operator ?? null)}.`,
+          );
           return;
         }
         if (
@@ -509,13 +646,22 @@ function checkTransitions(
           operands.length === 0 ||
           !operands.every((o) => typeof o === "string")
         ) {
-          out.report(`${where} must have a list of string Operands.`);
+          out.report(
+            "condition-invalid",
+            [...path, "Condition", "Operands"],
+            `${where} must have a list of string Operands.`,
+          );
           return;
         }
         const strings = operands as string[];
-        if (strings.some((o) => o === ""))
-          out.report(`${where} has an empty operand; Connect rejects empty operands.`);
-        conditions.push({ operator, operands: strings });
+        const empty = strings.indexOf("");
+        if (empty >= 0)
+          out.report(
+            "empty-value",
+            [...path, "Condition", "Operands", empty],
+            `${where} has an empty operand; Connect rejects empty operands.`,
+          );
+        conditions.push({ operator, operands: strings, path });
       });
   }
   return conditions;
@@ -527,6 +673,8 @@ function checkCheckVoiceId(parameters: JsonObject, conditions: Condition[], out:
   const allowed = typeof option === "string" ? CHECK_VOICE_ID_OPERANDS[option] : undefined;
   if (!allowed) {
     out.report(
+      "voice-id-check-option",
+      option === undefined ? ["Parameters"] : ["Parameters", "CheckVoiceIdOption"],
       `CheckVoiceIdOption must be one of ${Object.keys(CHECK_VOICE_ID_OPERANDS).join(", ")} (got ${JSON.stringify(option ?? null)}).`,
     );
     return;
@@ -540,21 +688,28 @@ function checkOperands(
   what: string,
   out: ActionReporter,
 ): void {
-  for (const { operator, operands } of conditions) {
+  for (const { operator, operands, path } of conditions) {
     if (operator !== "Equals") {
-      out.report(`${what} branches only with Equals (got ${operator}).`);
+      out.report(
+        "voice-id-operand",
+        [...path, "Condition", "Operator"],
+        `${what} branches only with Equals (got ${operator}).`,
+      );
       continue;
     }
-    for (const operand of operands) {
-      if (allowed.includes(operand)) continue;
+    operands.forEach((operand, k) => {
+      if (allowed.includes(operand) || operand === "") return; // empty operands are reported already
       const squeezed = operand.replace(/\s+/g, "").toLowerCase();
       const wire = allowed.find((value) => value.toLowerCase() === squeezed);
       out.report(
+        "voice-id-operand",
+        [...path, "Condition", "Operands", k],
         wire
           ? `"${clip(operand)}" is the console label; the result on the wire is "${wire}".`
           : `${what} has no result "${clip(operand)}"; its results are ${allowed.join(", ")}.`,
+        wire ? `Write "${wire}".` : undefined,
       );
-    }
+    });
   }
 }
 
@@ -567,7 +722,11 @@ function checkOperands(
  */
 function checkUpdateContactData(parameters: JsonObject, out: ActionReporter): void {
   if (Object.keys(parameters).length === 0) {
-    out.report("UpdateContactData needs at least one field to set.");
+    out.report(
+      "update-contact-data-empty",
+      ["Parameters"],
+      "UpdateContactData needs at least one field to set.",
+    );
     return;
   }
   const staticString = (key: string): string | undefined => {
@@ -580,30 +739,46 @@ function checkUpdateContactData(parameters: JsonObject, out: ActionReporter): vo
     if (value === undefined) continue;
     const upper = value.toUpperCase();
     if (upper !== "TRUE" && upper !== "FALSE")
-      out.report(`${key} must be "TRUE" or "FALSE" (got "${clip(value)}").`);
+      out.report(
+        "voice-id-switch-value",
+        ["Parameters", key],
+        `${key} must be "TRUE" or "FALSE" (got "${clip(value)}").`,
+      );
     else switches[key] = upper === "TRUE";
   }
   for (const key of ["VoiceAuthenticationThreshold", "FraudDetectionThreshold"]) {
     const value = staticString(key);
     if (value !== undefined && !integerIn(value, 0, 100)) {
-      out.report(`${key} must be a whole number from 0 to 100 (got "${clip(value)}").`);
+      out.report(
+        "voice-id-threshold-range",
+        ["Parameters", key],
+        `${key} must be a whole number from 0 to 100 (got "${clip(value)}").`,
+      );
     }
   }
   const responseTime = staticString("VoiceAuthenticationResponseTime");
   if (responseTime !== undefined && !integerIn(responseTime, 5, 10)) {
     out.report(
+      "voice-id-response-time",
+      ["Parameters", "VoiceAuthenticationResponseTime"],
       `VoiceAuthenticationResponseTime must be a whole number of seconds from 5 to 10 (got "${clip(responseTime)}").`,
     );
   }
   const watchlist = staticString("WatchlistId");
   if (watchlist !== undefined && !WATCHLIST_ID.test(watchlist)) {
-    out.report(`WatchlistId must be 22 letters and digits (got "${clip(watchlist)}").`);
+    out.report(
+      "voice-id-watchlist-id",
+      ["Parameters", "WatchlistId"],
+      `WatchlistId must be 22 letters and digits (got "${clip(watchlist)}").`,
+    );
   }
 
   const present = VOICE_ID_SWITCHES.filter((key) => parameters[key] !== undefined);
   if (present.length > 0 && present.length < VOICE_ID_SWITCHES.length) {
     const missing = VOICE_ID_SWITCHES.filter((key) => parameters[key] === undefined);
     out.report(
+      "voice-id-switches-together",
+      ["Parameters"],
       `the Voice ID switches must be set together; ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing.`,
     );
   }
@@ -615,9 +790,18 @@ function checkUpdateContactData(parameters: JsonObject, out: ActionReporter): vo
     const on = switches[switchKey];
     if (on === undefined) continue;
     for (const key of keys) {
-      if (on && parameters[key] === undefined) out.report(`${key} is required when ${switchKey} is TRUE.`);
+      if (on && parameters[key] === undefined)
+        out.report(
+          "voice-id-threshold-coupling",
+          ["Parameters"],
+          `${key} is required when ${switchKey} is TRUE.`,
+        );
       if (!on && parameters[key] !== undefined)
-        out.report(`${key} cannot be set when ${switchKey} is FALSE.`);
+        out.report(
+          "voice-id-threshold-coupling",
+          ["Parameters", key],
+          `${key} cannot be set when ${switchKey} is FALSE.`,
+        );
     }
   }
 }
@@ -625,13 +809,28 @@ function checkUpdateContactData(parameters: JsonObject, out: ActionReporter): vo
 function checkEventHooks(parameters: JsonObject, out: ActionReporter): void {
   const hooks = parameters.EventHooks;
   if (!isObject(hooks)) {
-    out.report("EventHooks must be a JSON object with one event hook.");
+    out.report(
+      hooks === undefined ? "missing-parameter" : "parameter-value",
+      hooks === undefined ? ["Parameters"] : ["Parameters", "EventHooks"],
+      "EventHooks must be a JSON object with one event hook.",
+    );
     return;
   }
   const keys = Object.keys(hooks);
   // "Only one entry may be present in this map."
-  if (keys.length !== 1) out.report(`EventHooks must hold exactly one event hook (got ${keys.length}).`);
-  for (const key of keys) if (!EVENT_HOOKS.has(key)) out.report(`"${clip(key)}" is not an event hook.`);
+  if (keys.length !== 1)
+    out.report(
+      "parameter-value",
+      ["Parameters", "EventHooks"],
+      `EventHooks must hold exactly one event hook (got ${keys.length}).`,
+    );
+  for (const key of keys)
+    if (!EVENT_HOOKS.has(key))
+      out.report(
+        "parameter-value",
+        ["Parameters", "EventHooks", key],
+        `"${clip(key)}" is not an event hook.`,
+      );
 }
 
 function checkStaticInteger(
@@ -644,7 +843,11 @@ function checkStaticInteger(
   const value = parameters[key];
   if (typeof value !== "string" || value === "" || isDynamic(value)) return;
   if (!integerIn(value, min, max))
-    out.report(`${key} must be a whole number from ${min} to ${max} (got "${clip(value)}").`);
+    out.report(
+      "parameter-value",
+      ["Parameters", key],
+      `${key} must be a whole number from ${min} to ${max} (got "${clip(value)}").`,
+    );
 }
 
 function checkReferences(
@@ -655,25 +858,31 @@ function checkReferences(
 ): void {
   for (const [key, kind] of Object.entries(REFERENCE_PARAMETERS)) {
     const value = parameters[key];
-    if (value !== undefined) checkReference(`Parameters.${key}`, value, kind, resolver, out);
+    if (value !== undefined) checkReference(["Parameters", key], value, kind, resolver, out);
   }
   // MessageParticipantIteratively plays a list of messages, each possibly a prompt.
   if (Array.isArray(parameters.Messages)) {
     parameters.Messages.forEach((message, i) => {
       if (isObject(message) && message.PromptId !== undefined) {
-        checkReference(`Parameters.Messages[${i}].PromptId`, message.PromptId, "prompt", resolver, out);
+        checkReference(["Parameters", "Messages", i, "PromptId"], message.PromptId, "prompt", resolver, out);
       }
     });
   }
   // "the value is the flow ID or ARN to run when that event occurs".
   if (type === "UpdateContactEventHooks" && isObject(parameters.EventHooks)) {
     for (const [hook, value] of Object.entries(parameters.EventHooks)) {
-      checkReference(`Parameters.EventHooks.${hook}`, value, "contact-flow", resolver, out);
+      checkReference(["Parameters", "EventHooks", hook], value, "contact-flow", resolver, out);
     }
   }
   // An outbound caller id must be a number claimed by the instance (wire-format-checks.md [S]).
   if (isObject(parameters.CallerId) && parameters.CallerId.Number !== undefined) {
-    checkReference("Parameters.CallerId.Number", parameters.CallerId.Number, "phone-number", resolver, out);
+    checkReference(
+      ["Parameters", "CallerId", "Number"],
+      parameters.CallerId.Number,
+      "phone-number",
+      resolver,
+      out,
+    );
   }
 }
 
@@ -686,26 +895,36 @@ const KIND_NAMES: Record<FlowReferenceKind, string> = {
 };
 
 function checkReference(
-  path: string,
+  where: Path,
   value: Json,
   kind: FlowReferenceKind,
   resolver: FlowReferenceResolver | undefined,
   out: ActionReporter,
 ): void {
   if (typeof value !== "string" || value === "" || isDynamic(value)) return; // shape and emptiness reported elsewhere
+  const path = dotted(where);
   const name = KIND_NAMES[kind];
   if (kind === "lambda-function") {
     if (!LAMBDA_FUNCTION_ARN.test(value))
-      out.report(`${path} "${clip(value)}" is not a Lambda function ARN.`);
+      out.report("reference-invalid", where, `${path} "${clip(value)}" is not a Lambda function ARN.`);
     else if (resolver && !resolver.exists(kind, value)) {
-      out.report(`${path}: the Lambda function ${clip(value, 100)} is not associated with this instance.`);
+      out.report(
+        "reference-not-found",
+        where,
+        `${path}: the Lambda function ${clip(value, 100)} is not associated with this instance.`,
+      );
     }
     return;
   }
   if (kind === "phone-number") {
-    if (!E164.test(value)) out.report(`${path} "${clip(value)}" is not an E.164 phone number.`);
+    if (!E164.test(value))
+      out.report("reference-invalid", where, `${path} "${clip(value)}" is not an E.164 phone number.`);
     else if (resolver && !resolver.exists(kind, value)) {
-      out.report(`${path}: the phone number ${value} is not claimed by this instance.`);
+      out.report(
+        "reference-not-found",
+        where,
+        `${path}: the phone number ${value} is not claimed by this instance.`,
+      );
     }
     return;
   }
@@ -713,12 +932,16 @@ function checkReference(
   if (value.startsWith("arn:")) {
     const match = CONNECT_RESOURCE_ARN.exec(value);
     if (!match) {
-      out.report(`${path} "${clip(value, 100)}" is not a valid ${name} ARN.`);
+      out.report("reference-invalid", where, `${path} "${clip(value, 100)}" is not a valid ${name} ARN.`);
       return;
     }
     const [, , region = "", account = "", instanceId = "", resourceType = "", resourceId = ""] = match;
     if (resourceType !== kind) {
-      out.report(`${path} is a ${resourceType} ARN, not a ${name} ARN: ${clip(value, 100)}`);
+      out.report(
+        "reference-invalid",
+        where,
+        `${path} is a ${resourceType} ARN, not a ${name} ARN: ${clip(value, 100)}`,
+      );
       return;
     }
     if (resolver) {
@@ -730,6 +953,8 @@ function checkReference(
       ].filter((part) => part !== undefined);
       if (elsewhere.length > 0) {
         out.report(
+          "reference-foreign-instance",
+          where,
           `${path} names a ${name} of another instance (${elsewhere.join(", ")}): ${clip(value, 100)}`,
         );
         return;
@@ -738,6 +963,10 @@ function checkReference(
     id = resourceId;
   }
   if (resolver && !resolver.exists(kind, id)) {
-    out.report(`${path}: no ${name} with id ${clip(id, 80)} exists in this instance.`);
+    out.report(
+      "reference-not-found",
+      where,
+      `${path}: no ${name} with id ${clip(id, 80)} exists in this instance.`,
+    );
   }
 }

@@ -548,7 +548,7 @@ describe("checkSavedContent", () => {
 
 // The real flows (shared/reference/flows, read in place). Their ARNs name other instances, so here the
 // reference checks are relaxed (no resolver); connect.test.ts publishes them after rewriting the ARNs.
-const REFERENCE_FLOWS = join(import.meta.dirname, "../../../../../shared/reference/flows");
+const REFERENCE_FLOWS = join(import.meta.dirname, "../../../../shared/reference/flows");
 
 describe.skipIf(!existsSync(REFERENCE_FLOWS))(
   `reference flows in ${REFERENCE_FLOWS} (skipped when absent)`,

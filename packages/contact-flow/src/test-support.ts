@@ -1,7 +1,6 @@
 // Shared by this package's tests; excluded from the build (tsconfig.build.json: src/**/test-support.ts).
-import { type AwsClients, createAwsClients } from "@cvk/core";
-import { createSandbox, SANDBOX_ENDPOINT, type Sandbox, type SandboxOptions } from "@cvk/harness";
-import { setupServer } from "msw/node";
+import type { AwsClients } from "@cvk/core";
+import { type Sandbox, type SandboxOptions, startSandbox } from "@cvk/harness";
 
 export interface TestSandbox {
   sandbox: Sandbox;
@@ -16,26 +15,10 @@ export async function startTestSandbox(
   options: SandboxOptions = {},
   region = "us-west-2",
 ): Promise<TestSandbox> {
-  const sandbox = createSandbox(options);
-  const server = setupServer(...sandbox.handlers);
-  server.listen({ onUnhandledRequest: "error" });
-  const clients = await createAwsClients({
-    region,
-    endpoint: SANDBOX_ENDPOINT,
-    credentials: { accessKeyId: "AKIDSANDBOX", secretAccessKey: "sandbox-secret" },
-    limiter: false,
-    maxAttempts: 1,
-    inProcess: true,
-  });
+  const started = await startSandbox({ ...options, clientRegion: region });
   return {
-    sandbox,
-    clients,
+    ...started,
     writes: () =>
-      sandbox.log.entries({ write: true }).map(({ operation, status }) => ({ operation, status })),
-    async stop() {
-      clients.destroy();
-      server.close();
-      sandbox.close();
-    },
+      started.sandbox.log.entries({ write: true }).map(({ operation, status }) => ({ operation, status })),
   };
 }

@@ -42,16 +42,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * Synchronous twin of writeFileAtomic, for state that must be on disk before the call returns.
  * `fsync: false` keeps the all-or-nothing rename but skips the flush: the file survives a crash of
  * the process, not a power loss (the sandbox's metadata, where a sync per S3 object capped uploads
- * at the disk's flush rate).
+ * at the disk's flush rate). `folderExists: true` skips creating the folder (the caller knows it).
  */
 export function writeFileAtomicSync(
   path: string,
   data: string | Uint8Array,
-  options: { fsync?: boolean } = {},
+  options: { fsync?: boolean; folderExists?: boolean } = {},
 ): void {
   const temp = tempPathFor(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    if (options.folderExists !== true) mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(temp, "w");
     try {
       writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { VoiceIDClient, VoiceIDClientConfig } from "@aws-sdk/client-voice-id";
@@ -62,16 +63,16 @@ function addQuotaPacing(client: AnyClient, service: string, limiter: QuotaLimite
   );
 }
 
+// The SDK packages have no `exports` map, so `import()` loads their CommonJS build too: `require`
+// gives the very same module instances, synchronously, which lets each client load on first use.
+const requireSdk = createRequire(import.meta.url);
+
 /**
- * The one place cvk constructs AWS SDK clients. The SDK packages are loaded on first use: together
- * they take ~0.6 s to import, which `cvk --help` and offline commands should not pay.
+ * The one place cvk constructs AWS SDK clients. Each SDK loads when its client is first used: the
+ * three take ~0.6 s to import together (Connect alone ~0.3 s), which `cvk --help`, offline commands
+ * and an enrollment run (no Connect) should not pay.
  */
 export async function createAwsClients(options: AwsClientOptions = {}): Promise<AwsClients> {
-  const [{ VoiceIDClient }, { ConnectClient }, { S3Client }] = await Promise.all([
-    import("@aws-sdk/client-voice-id"),
-    import("@aws-sdk/client-connect"),
-    import("@aws-sdk/client-s3"),
-  ]);
   const common = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
@@ -85,33 +86,48 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
     maxAttempts: options.maxAttempts ?? 8,
     customUserAgent: [["cvk", CVK_VERSION]] as [string, string][],
   };
-  const voiceId = new VoiceIDClient(common);
-  const connect = new ConnectClient(common);
-  const s3 = new S3Client({
-    ...common,
-    // S3 scales per prefix (3,500 PUT/s each) and asks clients to back off and retry on SlowDown
-    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html). Adaptive
-    // mode's single client-side token bucket let a few 503s slow every upload: with 32 in flight and
-    // 20% injected throttling it fell to ~2 uploads/s. Standard mode backs off per request instead.
-    retryMode: "standard",
-    // Bucket names as hosts do not resolve against an explicit endpoint (a sandbox on 127.0.0.1).
-    forcePathStyle: options.endpoint !== undefined,
-    ...(options.inProcess ? { expectContinueHeader: false } : {}),
-  });
   const limiter = options.limiter === undefined ? sharedQuotaLimiter() : options.limiter;
-  if (limiter) {
-    addQuotaPacing(voiceId, "voiceid", limiter);
-    addQuotaPacing(connect, "connect", limiter);
-    addQuotaPacing(s3, "s3", limiter);
-  }
+  const paced = <C extends AnyClient>(client: C, service: string): C => {
+    if (limiter) addQuotaPacing(client, service, limiter);
+    return client;
+  };
+  let voiceId: VoiceIDClient | undefined;
+  let connect: ConnectClient | undefined;
+  let s3: S3Client | undefined;
   return {
-    voiceId,
-    connect,
-    s3,
+    get voiceId() {
+      const sdk = requireSdk("@aws-sdk/client-voice-id") as typeof import("@aws-sdk/client-voice-id");
+      voiceId ??= paced(new sdk.VoiceIDClient(common), "voiceid");
+      return voiceId;
+    },
+    get connect() {
+      const sdk = requireSdk("@aws-sdk/client-connect") as typeof import("@aws-sdk/client-connect");
+      connect ??= paced(new sdk.ConnectClient(common), "connect");
+      return connect;
+    },
+    get s3() {
+      const sdk = requireSdk("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+      s3 ??= paced(
+        new sdk.S3Client({
+          ...common,
+          // S3 scales per prefix (3,500 PUT/s each) and asks clients to back off and retry on
+          // SlowDown (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
+          // Adaptive mode's single client-side token bucket let a few 503s slow every upload: with 32
+          // in flight and 20% injected throttling it fell to ~2 uploads/s. Standard mode backs off
+          // per request instead.
+          retryMode: "standard",
+          // Bucket names as hosts do not resolve against an explicit endpoint (a sandbox on 127.0.0.1).
+          forcePathStyle: options.endpoint !== undefined,
+          ...(options.inProcess ? { expectContinueHeader: false } : {}),
+        }),
+        "s3",
+      );
+      return s3;
+    },
     destroy() {
-      voiceId.destroy();
-      connect.destroy();
-      s3.destroy();
+      voiceId?.destroy();
+      connect?.destroy();
+      s3?.destroy();
     },
   };
 }

@@ -17,3 +17,10 @@ export { type RunningServer, type ServeOptions, serveSandbox } from "./server.ts
 export type { JobProgression } from "./service-context.ts";
 export { AwsServiceError } from "./service-error.ts";
 export { SandboxStore } from "./store.ts";
+export {
+  type StartedSandbox,
+  type StartSandboxOptions,
+  startSandbox,
+  TRANSPORTS,
+  type Transport,
+} from "./testing.ts";

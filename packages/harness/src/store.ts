@@ -9,7 +9,7 @@ import {
   readFileSync,
   rmSync,
 } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -29,6 +29,8 @@ export class SandboxStore {
   readonly durable: boolean;
   readonly #release: () => void;
   readonly #cache = new Map<string, unknown>();
+  /** Folders known to exist: a mkdir per object was a syscall on the upload path for nothing. */
+  readonly #folders = new Set<string>();
 
   private constructor(dir: string, durable: boolean, release: () => void) {
     this.dir = dir;
@@ -67,7 +69,9 @@ export class SandboxStore {
     // Whole or not at all across a crash of the sandbox (write, rename), but not flushed: the sandbox
     // is a development emulator, and an fsync per S3 object made uploads run at the disk's flush
     // rate (bench/upload.bench.ts).
-    writeFileAtomicSync(this.#docPath(key), JSON.stringify(value), { fsync: false });
+    const path = this.#docPath(key);
+    this.#ensureFolder(dirname(path));
+    writeFileAtomicSync(path, JSON.stringify(value), { fsync: false, folderExists: true });
   }
 
   deleteJson(key: string): void {
@@ -99,20 +103,27 @@ export class SandboxStore {
     return join(this.dir, "blobs", id.slice(0, 2), id);
   }
 
+  #ensureFolder(folder: string): void {
+    if (this.#folders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    this.#folders.add(folder);
+  }
+
   /** Streams a body to a new blob; returns its id and size. Partial writes never become visible. */
   async writeBlob(body: Readable | AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
     const id = randomBytes(16).toString("hex");
     const path = this.#blobPath(id);
-    mkdirSync(dirname(path), { recursive: true });
+    this.#ensureFolder(dirname(path));
     const temp = `${path}.partial`;
+    const file = createWriteStream(temp);
     try {
-      await pipeline(body, createWriteStream(temp));
+      await pipeline(body, file);
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
-    return { id, size: (await stat(path)).size };
+    return { id, size: file.bytesWritten };
   }
 
   /** Reads a blob, optionally a byte range (inclusive end, as HTTP Range). */

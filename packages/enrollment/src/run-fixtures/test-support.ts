@@ -5,9 +5,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { encodeWav, synthesizeSpeech } from "@cvk/audio";
-import { type AwsClients, createAwsClients } from "@cvk/core";
-import { createSandbox, SANDBOX_ENDPOINT, type Sandbox, type SandboxOptions } from "@cvk/harness";
-import { setupServer } from "msw/node";
+import type { AwsClients } from "@cvk/core";
+import { type Sandbox, type SandboxOptions, startSandbox } from "@cvk/harness";
 import type { EnrollmentPlan, PlannedShard, PlannedSpeaker, PlanProblem } from "../plan-types.ts";
 
 export interface TestCaller {
@@ -124,40 +123,26 @@ export interface TestSandbox {
   stop(): Promise<void>;
 }
 
-/** A sandbox served in-process through msw, with cvk's own clients (no pacing). */
+/** The harness's in-process sandbox, 3 s of speech to enroll, with the two buckets the plans use. */
 export async function startTestSandbox(
   options: SandboxOptions = {},
   clientOptions: { maxAttempts?: number; buckets?: boolean } = {},
 ): Promise<TestSandbox> {
-  const sandbox = createSandbox({ minNetSpeechSeconds: 3, ...options });
-  const server = setupServer(...sandbox.handlers);
-  server.listen({ onUnhandledRequest: "error" });
-  const clients = await createAwsClients({
-    region: "us-west-2",
-    endpoint: SANDBOX_ENDPOINT,
-    credentials: { accessKeyId: "AKIDSANDBOX", secretAccessKey: "sandbox-secret" },
-    limiter: false,
-    maxAttempts: clientOptions.maxAttempts ?? 1,
-    inProcess: true,
+  const started = await startSandbox({
+    minNetSpeechSeconds: 3,
+    ...options,
+    ...(clientOptions.maxAttempts === undefined ? {} : { maxAttempts: clientOptions.maxAttempts }),
   });
   if (clientOptions.buckets !== false) {
     for (const bucket of ["cvk-in", "cvk-out"]) {
       try {
-        await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        await started.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
       } catch (error) {
         if ((error as Error).name !== "BucketAlreadyOwnedByYou") throw error;
       }
     }
   }
-  return {
-    sandbox,
-    clients,
-    async stop() {
-      clients.destroy();
-      server.close();
-      sandbox.close();
-    },
-  };
+  return started;
 }
 
 /** A small RFC 4180 reader for the reports the tests check. */

@@ -70,7 +70,12 @@ export async function serveSandbox(sandbox: Sandbox, options: ServeOptions = {})
         res.end(JSON.stringify({ __type: "InternalServerException", message: String(error) }));
       });
   });
-  server.keepAliveTimeout = 5000;
+  // Keep idle connections longer than any pause a client makes between requests (Node's default
+  // is 5 s): when the server closes an idle socket just as a client reuses it, the client sees
+  // ECONNRESET, and a busy sandbox (a 100,000-speaker seed blocks it for seconds) made that race
+  // common. Headers must be allowed at least as long (Node's headersTimeout rule).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(

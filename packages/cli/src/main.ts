@@ -7,7 +7,9 @@ import { flowCommand } from "./commands/flow.ts";
 import { fraudstersCommand } from "./commands/fraudsters.ts";
 import { iamCommand } from "./commands/iam.ts";
 import { instanceCommand } from "./commands/instance.ts";
+import { migrateCommand } from "./commands/migrate.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { createContext } from "./context.ts";
 import { Output, type Streams } from "./output.ts";
 
@@ -23,7 +25,9 @@ const COMMANDS: CommandDefinition[] = [
   fraudstersCommand,
   iamCommand,
   instanceCommand,
+  migrateCommand,
   sandboxCommand,
+  verifyCommand,
 ];
 
 /** Global flags as yargs parsed them. */

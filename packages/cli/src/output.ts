@@ -1,4 +1,5 @@
 import type { CvkError, CvkEvent } from "@cvk/core";
+import { ProgressBars, time } from "./progress.ts";
 
 export interface OutputOptions {
   json: boolean;
@@ -14,25 +15,35 @@ export interface Streams {
 
 /**
  * The CLI's only way to speak. Results go to stdout, diagnostics and progress to stderr; `--json`
- * turns both into newline-delimited JSON on stdout, `--quiet` keeps only results and errors.
+ * turns both into newline-delimited JSON on stdout, `--quiet` keeps only results and errors. On a
+ * terminal, steps that report a total are shown as progress bars (--no-progress: plain lines).
  */
 export class Output {
   readonly options: OutputOptions;
   readonly #streams: Streams;
+  readonly #bars: ProgressBars | undefined;
 
   constructor(options: OutputOptions, streams: Streams) {
     this.options = options;
     this.#streams = streams;
+    if (!options.json && !options.quiet && options.progress && streams.stderr.isTTY === true)
+      this.#bars = new ProgressBars(streams.stderr);
   }
 
   /** A human result line (suppressed in --json mode, where `data` is printed instead). */
   line(text = ""): void {
+    this.#bars?.stop();
     if (!this.options.json) this.#streams.stdout.write(`${text}\n`);
   }
 
   /** The structured result of a command: one JSON object in --json mode. */
   data(type: string, value: Record<string, unknown>): void {
     if (this.options.json) this.#streams.stdout.write(`${JSON.stringify({ type, ...value })}\n`);
+  }
+
+  /** Ends any progress display (before a command prints its result). */
+  endProgress(): void {
+    this.#bars?.stop();
   }
 
   /** Library events: timestamped lines on stderr, or NDJSON, or nothing with --quiet. */
@@ -42,24 +53,28 @@ export class Output {
       return;
     }
     if (this.options.quiet) return;
+    if (this.#bars?.handle(event)) return;
     if (event.type === "progress" && !this.options.progress) return;
-    const time = new Date().toISOString().slice(11, 19);
     const text =
       event.type === "progress"
         ? `${event.done}${event.total === undefined ? "" : `/${event.total}`}${event.message ? ` ${event.message}` : ""}`
         : event.type === "warning"
           ? `warning ${event.code}: ${event.message}`
           : (event.message ?? event.type);
-    this.#streams.stderr.write(`${time} ${event.step}: ${text}\n`);
+    const line = `${time()} ${event.step}: ${text}`;
+    if (this.#bars) this.#bars.log(line);
+    else this.#streams.stderr.write(`${line}\n`);
   };
 
   warn(message: string): void {
+    this.#bars?.stop();
     if (this.options.json) this.#streams.stdout.write(`${JSON.stringify({ type: "warning", message })}\n`);
     else if (!this.options.quiet) this.#streams.stderr.write(`warning: ${message}\n`);
   }
 
   /** How a failure is shown: code, one-line message and hint; the stack only with --verbose. */
   error(error: CvkError): void {
+    this.#bars?.stop();
     if (this.options.json) {
       this.#streams.stdout.write(`${JSON.stringify({ type: "error", ...error.toJSON() })}\n`);
     } else {

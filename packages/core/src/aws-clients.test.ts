@@ -52,12 +52,12 @@ describe("createAwsClients", () => {
     clients.destroy();
   });
 
-  it("paces Voice ID and Connect adaptively, S3 with per-request backoff; 8 attempts unless told", async () => {
+  it("retries with per-request backoff (pacing is the limiter's), 8 attempts unless told", async () => {
     const clients = await createAwsClients({ region: "us-west-2", credentials, limiter: false });
     const modeOf = async (client: { config: { retryStrategy(): Promise<unknown> } }) =>
       ((await client.config.retryStrategy()) as { mode?: string }).mode;
-    expect(await modeOf(clients.voiceId)).toBe("adaptive");
-    expect(await modeOf(clients.connect)).toBe("adaptive");
+    expect(await modeOf(clients.voiceId)).toBe("standard");
+    expect(await modeOf(clients.connect)).toBe("standard");
     expect(await modeOf(clients.s3)).toBe("standard");
     expect(await clients.s3.config.maxAttempts()).toBe(8);
     clients.destroy();
@@ -80,7 +80,7 @@ describe("createAwsClients", () => {
     clients.destroy();
   });
 
-  it("paces requests through the limiter and reports throttling to it (adaptive retries succeed)", async () => {
+  it("paces requests through the limiter and reports throttling to it (retries succeed)", async () => {
     const limiter = new QuotaLimiter({ quotas: { "voiceid:*": { tps: 1000 } } });
     const clients = await createAwsClients({
       region: "us-west-2",

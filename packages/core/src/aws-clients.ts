@@ -78,9 +78,11 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    // Adaptive adds client-side rate limiting on top of retries (SDK "adaptive" retry mode): right
-    // for Voice ID and Connect, whose per-API quotas are a few TPS.
-    retryMode: "adaptive",
+    // Standard retries (exponential backoff with jitter). Pacing is the quota limiter's job: it knows
+    // each API's documented TPS and halves that API's rate on throttling. The SDK's "adaptive" mode
+    // would add one more token bucket for the whole client, which a few throttles collapse for every
+    // API at once (40 DescribeSpeaker calls took 35 s at 30% injected throttling).
+    retryMode: "standard",
     // A run makes thousands of calls and must survive bursts of throttling and 5xx: at a 25% error
     // rate a chain of 5 attempts still fails once per ~1,000 calls, one of 8 once per ~65,000.
     maxAttempts: options.maxAttempts ?? 8,
@@ -111,11 +113,9 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
         new sdk.S3Client({
           ...common,
           // S3 scales per prefix (3,500 PUT/s each) and asks clients to back off and retry on
-          // SlowDown (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
-          // Adaptive mode's single client-side token bucket let a few 503s slow every upload: with 32
-          // in flight and 20% injected throttling it fell to ~2 uploads/s. Standard mode backs off
-          // per request instead.
-          retryMode: "standard",
+          // SlowDown (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html):
+          // per-request backoff, as above. (Under adaptive mode, 32 uploads in flight with 20%
+          // injected throttling fell to ~2 uploads/s.)
           // Bucket names as hosts do not resolve against an explicit endpoint (a sandbox on 127.0.0.1).
           forcePathStyle: options.endpoint !== undefined,
           ...(options.inProcess ? { expectContinueHeader: false } : {}),

@@ -880,8 +880,7 @@ for (const transport of TRANSPORTS) {
         faults: { operations: { "connect:ListPrompts": { throttle: 1 } } },
       });
       try {
-        // Only the configured operation is throttled. (Asked first: after a throttle, the SDK's adaptive
-        // retry mode paces the client's next request.)
+        // Only the configured operation is throttled.
         const queues = await throttled.clients.connect.send(
           new ListQueuesCommand({ InstanceId: SANDBOX_INSTANCE_ID }),
         );

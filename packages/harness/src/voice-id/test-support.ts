@@ -24,8 +24,8 @@ export async function start(transport: Transport, options: SandboxOptions = {}):
 }
 
 /**
- * A Voice ID client in the SDK's standard retry mode. cvk's own clients use "adaptive" mode, whose
- * client-side limiter slows down (in real time) after throttling answers.
+ * A plain Voice ID client in the SDK's standard retry mode, outside cvk's client factory (no quota
+ * pacing), for tests that want the sandbox's answers as they come.
  */
 export function standardClient(started: StartedSandbox, region = "us-west-2"): VoiceIDClient {
   return new VoiceIDClient({

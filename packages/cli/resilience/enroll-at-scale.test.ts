@@ -9,6 +9,7 @@ import {
   type SpeakerEnrollmentJobSummary,
   VoiceIDClient,
 } from "@aws-sdk/client-voice-id";
+import { seededRandom } from "@cvk/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../enrollment/src/run-fixtures/test-support.ts";
 import {
@@ -26,6 +27,7 @@ import {
 // job per shard and the same report. CVK_SCALE_CALLERS scales it down for a quick local run.
 const CALLERS = Number(process.env.CVK_SCALE_CALLERS ?? 25_000);
 const SHARDS = 3;
+const RANDOM_KILLS = 20;
 const bin = resolve(import.meta.dirname, "../bin/cvk.js");
 const credentials = { AWS_ACCESS_KEY_ID: "AKIDSCALE", AWS_SECRET_ACCESS_KEY: "scale-secret" };
 const ENV = "scale";
@@ -358,7 +360,7 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
     rmSync(join(base, "sandbox-clean"), { recursive: true, force: true });
   }, 1_200_000);
 
-  it("with 20% throttling and 5% server errors, SIGKILLed mid-upload, mid-job and between shards, then re-run: one job per shard, the same report", async () => {
+  it("with 20% throttling and 5% server errors, SIGKILLed at 20 seeded random points and in each shard's job, then re-run: one job per shard, the same report", async () => {
     expect(reference.length, "the clean run must have passed").toBe(corpus.expected.size);
     const cwd = join(base, "source");
     const sandbox = await serve(join(base, "sandbox-faulty"), {
@@ -366,26 +368,25 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
       global: { throttle: 0.2, serverError: 0.05 },
     });
     stops.push(sandbox.stop);
-    let uploads = 0;
-    const kills = [
-      {
-        name: "mid-upload",
-        when: (e: Record<string, unknown>) => e.step === "upload" && e.type === "progress" && ++uploads >= 30,
-      },
-      {
-        name: "first job started",
-        when: (e: Record<string, unknown>) =>
-          e.step === "jobs" && /shard 1\/3: job/.test(String(e.message ?? "")),
-      },
-      {
-        name: "second shard in progress",
-        when: (e: Record<string, unknown>) => e.step === "jobs" && /shard 2\/3/.test(String(e.message ?? "")),
-      },
-      {
-        name: "third shard",
-        when: (e: Record<string, unknown>) => e.step === "jobs" && /shard 3\/3/.test(String(e.message ?? "")),
-      },
-    ];
+    // 20 seeded random kill points — each invocation dies after a random number (1–10) of progress
+    // events, so they fall across startup, the uploads and the first job — then one in each shard's
+    // job, then the final run to the end.
+    const random = seededRandom(2026);
+    const kills: { name: string; when: KillWhen }[] = [];
+    for (let k = 0; k < RANDOM_KILLS; k++) {
+      const after = 1 + Math.floor(random() * 10);
+      let seen = 0;
+      kills.push({
+        name: `random kill ${k + 1}: after ${after} progress event(s)`,
+        when: (e) => e.type === "progress" && ++seen >= after,
+      });
+    }
+    for (const shard of [1, 2, 3]) {
+      kills.push({
+        name: `shard ${shard}'s job running`,
+        when: (e) => e.step === "jobs" && new RegExp(`shard ${shard}/3`).test(String(e.message ?? "")),
+      });
+    }
     const {
       final,
       invocations,

@@ -83,6 +83,8 @@ export class ProgressBars {
   /** Stops every bar (before results are printed, and at the end). */
   stop(): void {
     if (!this.#multibar) return;
+    // stop() alone drops the lines log() buffered since the last redraw: draw (and flush) first.
+    this.#multibar.update();
     this.#multibar.stop();
     this.#multibar = undefined;
     this.#bars.clear();

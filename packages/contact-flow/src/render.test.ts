@@ -168,6 +168,21 @@ describe("renderTemplate", () => {
     expect(error.message).toMatch(/rendered line 3/);
   });
 
+  it("refuses runaway nesting before canonicalising it (it overflowed the stack)", () => {
+    const depth = 20_000;
+    const error = failure(() =>
+      renderTemplate(inline(`{"a": ${"[".repeat(depth)}{{json x}}${"]".repeat(depth)}}`), {
+        parameters: { x: 1 },
+      }),
+    );
+    expect(error.code).toBe("TEMPLATE_INVALID");
+    expect(error.message).toMatch(/nested more than 256 levels deep/);
+    const fine = renderTemplate(inline(`{"a": ${"[".repeat(200)}{{json x}}${"]".repeat(200)}}`), {
+      parameters: { x: 1 },
+    });
+    expect(fine.text).toContain("1");
+  });
+
   it("canonicalises: the same document in any key order renders the same text", () => {
     const a = renderTemplate(inline('{"b": {{json x}}, "a": [1, {"z": 1, "y": 2}], "Version": "v"}'), {
       parameters: { x: 1 },

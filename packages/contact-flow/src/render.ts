@@ -493,12 +493,38 @@ export function renderTemplate(
       },
     );
   }
+  if (nestsDeeperThan(document, MAX_RENDERED_DEPTH)) {
+    throw new CvkError(
+      "TEMPLATE_INVALID",
+      `${source.name} renders JSON nested more than ${MAX_RENDERED_DEPTH} levels deep; a flow nests a few levels`,
+      { hint: "Check the template (or an object parameter) for runaway nesting of [ and {." },
+    );
+  }
   return {
     template: { name: source.name, path: source.path },
     document,
     text: canonicalJson(document),
     parameters,
   };
+}
+
+/**
+ * Deeper than any flow the console or the flow language produces (a handful of levels), far below
+ * what canonicalize and JSON.stringify can recurse through: a template that renders thousands of
+ * nested brackets overflowed the stack there.
+ */
+const MAX_RENDERED_DEPTH = 256;
+
+/** Whether arrays and objects nest more than `max` levels (a scalar is 0), measured without recursion. */
+function nestsDeeperThan(root: JsonValue, max: number): boolean {
+  const stack: [JsonValue, number][] = [[root, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [value, depth] = entry;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth + 1 > max) return true;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) stack.push([item, depth + 1]);
+  }
+  return false;
 }
 
 /** `name=value` pairs from the command line; the value is kept as text (render converts it by type). */

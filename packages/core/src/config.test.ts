@@ -93,6 +93,13 @@ describe("config loading", () => {
       "version: 1\nenvironments: {}\n",
       /:2: environments: define at least one environment/,
     ],
+    [
+      "aliases that expand exponentially (a billion laughs)",
+      `a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n${["b", "c", "d", "e", "f"]
+        .map((name, i) => `${name}: &${name} [${Array(9).fill(`*${"abcde"[i]}`).join(", ")}]`)
+        .join("\n")}\n`,
+      /cvk\.config\.yaml: Excessive alias count/,
+    ],
   ])("reports %s with file:line:key and exit code 2", (_, text, pattern) => {
     const error = errorOf(() => loadConfigFile(writeConfig(text)));
     expect(error.code).toBe("CONFIG_INVALID");

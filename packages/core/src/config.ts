@@ -97,7 +97,16 @@ export function loadConfigFile(path: string, options: { displayPath?: string } =
     return line;
   };
 
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    // yaml throws (not a doc error) when aliases expand past maxAliasCount (a "billion laughs" file).
+    throw new CvkError("CONFIG_INVALID", `${shown}: ${(error as Error).message}`, {
+      hint: "Write the settings out (or under defaults:) instead of nesting YAML aliases (*name) many levels deep.",
+      cause: error,
+    });
+  }
   const parsed = configFileSchema.safeParse(raw ?? {});
   if (!parsed.success) throw configError(shown, parsed.error, locateLine, raw);
 

@@ -100,6 +100,48 @@ describe("readCallerList: CSV", () => {
     ]);
     expect((await failure(list)).message).toContain(":2: customer_speaker_id is empty");
   });
+
+  it("reads mixed CRLF, LF and CR line endings as rows", async () => {
+    const dir = folder();
+    const list = join(dir, "mixed.csv");
+    writeFileSync(list, "customer_speaker_id,audio\r\ncaller01,a.wav\ncaller02,b.wav\rcaller03,c.wav\r\n");
+    const rows = await readAll(list);
+    expect(rows.map((r) => [r.line, r.customerSpeakerId, r.audio])).toEqual([
+      [2, "caller01", join(dir, "a.wav")],
+      [3, "caller02", join(dir, "b.wav")],
+      [4, "caller03", join(dir, "c.wav")],
+    ]);
+  });
+
+  it("reports binary garbage as malformed CSV with a short message, not as an unreadable file", async () => {
+    const dir = folder();
+    const list = join(dir, "garbage.csv");
+    writeFileSync(list, Buffer.concat([Buffer.from([3, 0x22, 0xff]), Buffer.alloc(10_000, 0x41), Buffer.from('"x')]));
+    const error = await failure(list);
+    expect(error.code).toBe("INPUT_INVALID");
+    expect(error.message).toContain(`${list}:1: malformed CSV`);
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.hint).toMatch(/Quote fields/);
+  });
+
+  it("turns an audio field no file system accepts (NUL, over PATH_MAX, a too-long name) into a row problem", async () => {
+    const dir = folder();
+    const list = join(dir, "paths.csv");
+    const huge = "x".repeat(100_000);
+    writeFileSync(
+      list,
+      `customer_speaker_id,audio\ncaller01,"a\0b.wav"\ncaller02,${huge}\ncaller03,${"n".repeat(300)}.wav\ncaller04,d.wav/e.wav\n`,
+    );
+    const problems: PlanProblem[] = [];
+    const rows = await readAll(list, { onInvalidRow: (p) => problems.push(p) });
+    expect(problems.map((p) => [p.line, p.reason])).toEqual([
+      [2, "PATH_INVALID"],
+      [3, "PATH_INVALID"],
+    ]);
+    expect(problems[1]?.audio?.length).toBeLessThan(100);
+    // A name over NAME_MAX and a file used as a folder pass the list; the header check reports them.
+    expect(rows.map((r) => r.customerSpeakerId)).toEqual(["caller03", "caller04"]);
+  });
 });
 
 describe("readCallerList: JSONL and manifests", () => {
@@ -122,6 +164,9 @@ describe("readCallerList: JSONL and manifests", () => {
     const unknown = join(dir, "unknown.jsonl");
     writeFileSync(unknown, '{"customer_speaker_id":"c","audio":"a.wav","colour":"red"}\n');
     expect((await failure(unknown)).message).toContain(':1: unknown field "colour"');
+    const deep = join(dir, "deep.jsonl");
+    writeFileSync(deep, `{"customer_speaker_id":${"[".repeat(100_000)}${"]".repeat(100_000)}}\n`);
+    expect((await failure(deep)).message).toContain(':1: "customer_speaker_id" must be a string, not a list');
   });
 
   it("imports speaker-enrollment and fraudster-registration manifests", async () => {

@@ -13,7 +13,7 @@ import { open, readFile, realpath } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { CvkError, isValidS3Uri } from "@cvk/core";
-import { parse } from "csv-parse";
+import { CsvError, parse } from "csv-parse";
 import type { CallerListFormat, CallerRecording, PlanProblem } from "./plan-types.ts";
 
 export interface ReadCallerListOptions {
@@ -40,6 +40,8 @@ const CAMEL_TO_SNAKE: ReadonlyMap<string, Field> = new Map(
   Object.entries(FIELDS).map(([snake, camel]) => [camel.toLowerCase(), snake as Field]),
 );
 const REQUIRED: readonly Field[] = ["customer_speaker_id", "audio"];
+/** Linux's PATH_MAX: a longer (or NUL-carrying) audio field cannot name a file on any system cvk runs on. */
+const MAX_PATH_BYTES = 4096;
 const LIST_HINT =
   "A caller list is CSV with the header customer_speaker_id,audio[,channel][,request_id], JSONL with the same fields, or a Voice ID manifest.";
 
@@ -152,7 +154,7 @@ class PathResolver {
     // once each (cached); the file costs one lstat, and a full realpath only when it is a link
     // (realpath per row walked every path component and was most of a 100,000-row list's read time).
     let real = resolve(this.#realFolder(dirname(absolute)), basename(absolute));
-    if (lstatSync(real, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    if (isSymbolicLink(real)) {
       try {
         real = realpathSync.native(real);
       } catch {
@@ -174,6 +176,18 @@ class PathResolver {
   }
 }
 
+/**
+ * lstat that never throws: a path that cannot be examined (a component too long, a file where a
+ * folder should be, no permission) is no link, and the header check reports why it cannot be read.
+ */
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Raw fields of one row, before resolution. */
 interface RawRow {
   customerSpeakerId: string;
@@ -190,11 +204,11 @@ function toRecording(
   paths: PathResolver,
   onInvalidRow: ReadCallerListOptions["onInvalidRow"],
 ): CallerRecording | undefined {
-  const reject = (reason: string, message: string, hint: string): undefined => {
+  const reject = (reason: string, message: string, hint: string, audio = row.audio): undefined => {
     const problem: PlanProblem = {
       line,
       ...(row.customerSpeakerId ? { customerSpeakerId: row.customerSpeakerId } : {}),
-      ...(row.audio ? { audio: row.audio } : {}),
+      ...(audio ? { audio } : {}),
       reason,
       message,
       hint,
@@ -229,6 +243,14 @@ function toRecording(
       );
     }
     resolved = audio;
+  } else if (audio.includes("\0") || Buffer.byteLength(audio) > MAX_PATH_BYTES) {
+    const shown = JSON.stringify(audio.slice(0, 80)).slice(1, -1);
+    return reject(
+      "PATH_INVALID",
+      `audio "${shown}${audio.length > 80 ? "…" : ""}" (${audio.length} characters) is not a file path`,
+      `A path has no NUL characters and at most ${MAX_PATH_BYTES} bytes; check the list's columns and quoting.`,
+      `${shown}${audio.length > 80 ? "…" : ""}`,
+    );
   } else {
     resolved = paths.resolve(audio, line);
   }
@@ -249,6 +271,9 @@ async function* readCsv(
       info: true,
       skip_empty_lines: true,
       delimiter: extname(path).toLowerCase() === ".tsv" ? "\t" : ",",
+      // Any line ending, mixed too (lists concatenated from several tools); csv-parse would otherwise
+      // take the first one it sees for the whole file and read a row ending differently as a field.
+      record_delimiter: ["\r\n", "\n", "\r"],
     }),
   );
   // pipe() does not forward a read error (a missing file) to the parser: do it by hand.
@@ -292,14 +317,17 @@ async function* readCsv(
     }
   } catch (error) {
     if (error instanceof CvkError) throw error;
-    const csvError = error as { code?: string; lines?: number; message?: string };
-    if (typeof csvError.code === "string" && csvError.code.startsWith("CSV_")) {
+    // Every csv-parse error is a CsvError; its codes do not all start with CSV_ (INVALID_OPENING_QUOTE).
+    if (error instanceof CsvError) {
+      const csvError = error as CsvError & { lines?: number };
       const hint =
         csvError.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH" ||
         csvError.code === "CSV_RECORD_INCONSISTENT_COLUMNS"
           ? "Every row needs as many fields as the header; quote fields that contain commas."
           : 'Quote fields that contain commas, quotes or line breaks ("..."), and double quotes inside them ("").';
-      throw invalid(path, csvError.lines ?? lastLine + 1, `malformed CSV: ${csvError.message}`, hint, error);
+      // Its message quotes the offending field, which can be megabytes of binary: keep the line short.
+      const message = csvError.message.length > 200 ? `${csvError.message.slice(0, 199)}…` : csvError.message;
+      throw invalid(path, csvError.lines ?? lastLine + 1, `malformed CSV: ${message}`, hint, error);
     }
     throw notFound(path, error);
   } finally {
@@ -313,7 +341,9 @@ function stringField(value: unknown, path: string, line: number, key: string): s
   if (value === undefined || value === null) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" && key === "channel") return String(value);
-  throw invalid(path, line, `"${key}" must be a string, not ${JSON.stringify(value).slice(0, 40)}`);
+  // Not JSON.stringify(value): a deeply nested value overflows the stack.
+  const kind = Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : String(value);
+  throw invalid(path, line, `"${key}" must be a string, not ${kind.slice(0, 40)}`);
 }
 
 async function* readJsonl(

@@ -21,6 +21,7 @@
 
 import { jsonPointer } from "./document.ts";
 import type { LintRuleId } from "./rules.ts";
+import { walkJson } from "./walk-json.ts";
 
 export const FLOW_LANGUAGE_VERSION = "2019-10-30";
 /** flow-language-example.html: "A single Flow may have no more than 250 Actions defined." */
@@ -551,20 +552,15 @@ function checkParameterValues(parameters: JsonObject, out: ActionReporter): void
       );
     }
   }
-  const walk = (value: Json, path: Path): void => {
-    if (value === "") {
-      out.report(
-        "empty-value",
-        path,
-        `${dotted(path)} is empty; Connect rejects empty values (use a space or remove it).`,
-      );
-    } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, [...path, i]);
-    } else if (isObject(value)) {
-      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
-    }
-  };
-  walk(parameters, ["Parameters"]);
+  walkJson(parameters, ["Parameters"], (value, pathOf) => {
+    if (value !== "") return;
+    const path = pathOf();
+    out.report(
+      "empty-value",
+      path,
+      `${dotted(path)} is empty; Connect rejects empty values (use a space or remove it).`,
+    );
+  });
 }
 
 interface Condition {

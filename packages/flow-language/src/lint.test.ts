@@ -627,6 +627,19 @@ describe("lintFlow", () => {
     expect(resolvePointer(flow, finding?.pointer ?? "")).toBe("");
   });
 
+  it("walks Parameters nested 20,000 levels deep without overflowing the stack", () => {
+    const flow = voiceIdFlow();
+    const depth = 20_000;
+    const text = JSON.stringify(flow).replace(
+      '"Attributes":{',
+      `"Deep":${'{"a":'.repeat(depth)}"\${x}"${"}".repeat(depth)},"Attributes":{`,
+    );
+    expect(text).toContain('"Deep"');
+    const findings = lintFlow(text);
+    const placeholder = findings.find((f) => f.rule === "unresolved-placeholder");
+    expect(placeholder?.pointer.split("/a").length).toBe(depth + 1);
+  });
+
   it("lists every rule with a kebab-case id, a severity, a one-line description, a hint and a source", () => {
     for (const [id, rule] of Object.entries(LINT_RULES)) {
       expect(id).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);

@@ -3,6 +3,7 @@ import { isPlainObject, jsonPointer } from "./document.ts";
 import { type FlowReferenceResolver, publishProblems } from "./flow-validation.ts";
 import { buildFlowGraph, type FlowGraph, holdsOnEveryPath, reachable } from "./graph.ts";
 import { LINT_RULES, type LintRuleId, type LintSeverity } from "./rules.ts";
+import { walkJson } from "./walk-json.ts";
 
 export interface LintFinding {
   /** Stable kebab-case id, a key of LINT_RULES. */
@@ -122,20 +123,17 @@ function lintAction(action: Json, index: number, findings: Findings): void {
 
   // The service checks top-level scalars (wire-format-checks.md: "Every scalar in Parameters is a
   // string"); the console never writes a non-string scalar at any depth, so nested ones are flagged too.
-  const walk = (value: unknown, path: (string | number)[]): void => {
-    if (Array.isArray(value)) for (const [i, item] of value.entries()) walk(item, [...path, i]);
-    else if (isPlainObject(value))
-      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
-    else if (path.length > 2 && typeof value !== "string") {
-      findings.add(
-        "parameter-not-string",
-        at(...path),
-        `${path.join(".")} must be a string (got ${JSON.stringify(value)}); quote numbers and booleans.`,
-        { actionIdentifier },
-      );
-    }
-  };
-  walk(parameters, ["Parameters"]);
+  walkJson(parameters, ["Parameters"], (value, pathOf) => {
+    if (typeof value === "string" || (typeof value === "object" && value !== null)) return;
+    const path = pathOf();
+    if (path.length <= 2) return;
+    findings.add(
+      "parameter-not-string",
+      at(...path),
+      `${path.join(".")} must be a string (got ${JSON.stringify(value)}); quote numbers and booleans.`,
+      { actionIdentifier },
+    );
+  });
 
   const spec = ACTION_SPECS[type];
   if (spec) {
@@ -368,23 +366,19 @@ function lintVoiceIdOrder(actions: unknown[], graph: FlowGraph, findings: Findin
 
 /** Template placeholders left in Parameters or Metadata, where a render step should have replaced them. */
 function lintPlaceholders(document: Json, findings: Findings): void {
-  const walk = (value: unknown, path: (string | number)[], actionIdentifier: string | undefined): void => {
-    if (typeof value === "string") {
+  const walk = (root: unknown, rootPath: (string | number)[], actionIdentifier: string | undefined): void =>
+    walkJson(root, rootPath, (value, pathOf) => {
+      if (typeof value !== "string") return;
       const match = PLACEHOLDER.exec(value);
-      if (match) {
-        findings.add(
-          "unresolved-placeholder",
-          jsonPointer(...path),
-          `${path.slice(path[0] === "Actions" ? 2 : 0).join(".")} still holds the template placeholder ${match[0]}.`,
-          { actionIdentifier },
-        );
-      }
-    } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, [...path, i], actionIdentifier);
-    } else if (isPlainObject(value)) {
-      for (const [key, item] of Object.entries(value)) walk(item, [...path, key], actionIdentifier);
-    }
-  };
+      if (!match) return;
+      const path = pathOf();
+      findings.add(
+        "unresolved-placeholder",
+        jsonPointer(...path),
+        `${path.slice(path[0] === "Actions" ? 2 : 0).join(".")} still holds the template placeholder ${match[0]}.`,
+        { actionIdentifier },
+      );
+    });
   if (Array.isArray(document.Actions)) {
     document.Actions.forEach((action, index) => {
       if (isPlainObject(action) && action.Parameters !== undefined) {

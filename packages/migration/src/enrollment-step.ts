@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { CvkError, writeFileAtomic } from "@cvk/core";
+import { parse as parseCsvText } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { requireKey, type StepContext } from "./context.ts";
 import { classifyReason, speechHistogram } from "./reasons.ts";
@@ -29,37 +30,9 @@ function readJsonl<T>(path: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-/** Minimal RFC 4180 reader for the CSVs prepare writes (quoted fields, doubled quotes). */
+/** The CSVs prepare writes, as records by header (csv-parse, as the caller-list reader uses). */
 export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (c !== "\r") field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  return body.map((values) => Object.fromEntries((header ?? []).map((name, i) => [name, values[i] ?? ""])));
+  return parseCsvText(text, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true });
 }
 
 export interface CheckResult {

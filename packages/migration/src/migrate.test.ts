@@ -153,6 +153,31 @@ describe("runMigration", () => {
     expect(again.report.writes.map((write) => write.operation)).toEqual(["AssociatePhoneNumberContactFlow"]);
   }, 180_000);
 
+  it("checks the config and the lists before the first AWS call", async () => {
+    const w = await setUp();
+    rmSync(join(w.dir, "callers.csv"));
+    await expect(migrate(w)).rejects.toMatchObject({
+      code: "INPUT_NOT_FOUND",
+      message: expect.stringMatching(
+        /cvk\.config\.yaml:\d+: enrollment\.callers names .*callers\.csv, which does not exist/,
+      ),
+    });
+    const { enrollment: _enrollment, ...withoutEnrollment } = w.environment.config;
+    await expect(
+      migrate({
+        ...w,
+        environment: {
+          ...w.environment,
+          config: { ...withoutEnrollment, fraudsters: { list: "fraudsters.csv" } },
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("enrollment.inputS3Uri"),
+    });
+    expect(w.sandbox.log.entries()).toEqual([]);
+  });
+
   it("resumes an interrupted migration where it stopped, and starts no job twice", async () => {
     const w = await setUp();
     const controller = new AbortController();

@@ -20,6 +20,7 @@ import type { AudioWorkerPool } from "@cvk/audio";
 import {
   type CvkError,
   CvkError as CvkErrorClass,
+  locateSetting,
   RunJournal,
   stepReporter,
   systemClock,
@@ -94,7 +95,53 @@ function newMigrationId(now: number): string {
 
 const TITLES = new Map<string, string>(MIGRATION_STEPS.map((step) => [step.id, step.title]));
 
+/**
+ * What can be checked before the first AWS call: the keys the configured steps need and the input
+ * lists they read. A configuration error stops here (exit 2), before any domain is created.
+ */
+function preflight(options: MigrateOptions): void {
+  const { environment } = options;
+  const { config } = environment;
+  const where = (key: string) => locateSetting(environment, key.split("."));
+  const missing = (key: string, why: string) =>
+    new CvkErrorClass(
+      "CONFIG_INVALID",
+      `${where(key)}: environments.${environment.name}.${key}: is required ${why}`,
+      {
+        hint: `Set ${key} under environments.${environment.name} (or under defaults) in cvk.config.yaml.`,
+      },
+    );
+  const lists: [string, string | undefined][] = [
+    ["enrollment.callers", config.enrollment?.callers],
+    ["fraudsters.list", config.fraudsters?.list],
+  ];
+  for (const [key, list] of lists) {
+    if (!list) continue;
+    for (const needed of ["inputS3Uri", "outputS3Uri", "dataAccessRoleArn"] as const) {
+      if (!config.enrollment?.[needed]) throw missing(`enrollment.${needed}`, `by ${key}`);
+    }
+    const path = resolve(environment.baseDir, list);
+    if (!existsSync(path)) {
+      throw new CvkErrorClass(
+        "INPUT_NOT_FOUND",
+        `${where(key)}: ${key} names ${path}, which does not exist`,
+        {
+          hint: `Fix ${key} (relative paths are taken from the config file's folder) or create the list.`,
+        },
+      );
+    }
+  }
+  if (
+    (config.enrollment?.callers || config.voiceId?.watchlist || config.fraudsters?.list) &&
+    !config.voiceId?.domain
+  )
+    throw missing("voiceId.domain", "to enroll callers or register fraudsters");
+  if ((config.connect?.flows ?? []).length > 0 && !config.connect?.instanceId && !options.instanceId)
+    throw missing("connect.instanceId", "by connect.flows");
+}
+
 export async function runMigration(options: MigrateOptions): Promise<MigrationResult> {
+  preflight(options);
   const env = options.environment.name;
   const dir = resolve(options.dir);
   const plan = options.plan === true;

@@ -102,12 +102,12 @@ export function histogram(bins: HistogramBin[], minSeconds: number, title: strin
   const plotHeight = 180;
   const barWidth = Math.max(14, Math.min(40, Math.floor(640 / bins.length)));
   const width = left + bins.length * barWidth + 20;
-  const height = plotHeight + bottom + 16;
+  const height = plotHeight + bottom + 26;
   const max = Math.max(1, ...bins.map((b) => b.count));
   const parts: string[] = [];
   for (let tick = 0; tick <= 4; tick++) {
     const value = Math.round((max * tick) / 4);
-    const y = 10 + plotHeight - (value / max) * plotHeight;
+    const y = 20 + plotHeight - (value / max) * plotHeight;
     parts.push(
       `<line x1="${left}" y1="${y.toFixed(1)}" x2="${width - 10}" y2="${y.toFixed(1)}" stroke="#e2e8f0"/><text x="${left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="10">${value}</text>`,
     );
@@ -115,20 +115,24 @@ export function histogram(bins: HistogramBin[], minSeconds: number, title: strin
   bins.forEach((bin, i) => {
     const x = left + i * barWidth;
     const barHeight = (bin.count / max) * plotHeight;
-    const y = 10 + plotHeight - barHeight;
+    const y = 20 + plotHeight - barHeight;
     const color = bin.to <= minSeconds ? "#f59e0b" : bin.from < minSeconds ? "#a3a3a3" : "#15803d";
     parts.push(
-      `<g><title>${bin.from}–${bin.to} s: ${bin.count} caller(s)</title><rect x="${x + 1}" y="${y.toFixed(1)}" width="${barWidth - 2}" height="${barHeight.toFixed(1)}" fill="${color}"/></g>`,
+      `<g><title>${bin.from}–${bin.to} s: ${bin.count} caller(s)</title><rect x="${x + 1}" y="${y.toFixed(1)}" width="${barWidth - 2}" height="${barHeight.toFixed(1)}" fill="${color}"/>${
+        bin.count > 0
+          ? `<text x="${x + barWidth / 2}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="10">${bin.count}</text>`
+          : ""
+      }</g>`,
     );
     if (i % Math.ceil(bins.length / 12) === 0) {
       parts.push(
-        `<text x="${x}" y="${10 + plotHeight + 14}" font-size="10" text-anchor="middle">${bin.from}</text>`,
+        `<text x="${x}" y="${20 + plotHeight + 14}" font-size="10" text-anchor="middle">${bin.from}</text>`,
       );
     }
   });
   const minX = left + (minSeconds / (bins[0]?.to ?? 5)) * barWidth;
   parts.push(
-    `<line x1="${minX.toFixed(1)}" y1="6" x2="${minX.toFixed(1)}" y2="${10 + plotHeight}" stroke="#b91c1c" stroke-dasharray="4 3" stroke-width="1.5"/>`,
+    `<line x1="${minX.toFixed(1)}" y1="6" x2="${minX.toFixed(1)}" y2="${20 + plotHeight}" stroke="#b91c1c" stroke-dasharray="4 3" stroke-width="1.5"/>`,
     `<text x="${(minX - 4).toFixed(1)}" y="18" font-size="11" fill="#b91c1c" text-anchor="end">minimum ${minSeconds} s</text>`,
     `<text x="${left + (bins.length * barWidth) / 2}" y="${height - 4}" text-anchor="middle" font-size="11">net speech per caller (seconds)</text>`,
   );
@@ -251,7 +255,7 @@ export function renderReportHtml(report: MigrationReport): string {
   cards.push(
     card(
       report.writes.reduce((n, w) => n + (w.count ?? 1), 0),
-      plan ? "AWS writes planned" : "AWS writes made",
+      plan ? "AWS writes planned" : "AWS writes made by this run",
     ),
   );
   body.push(`<section><h2>Summary</h2><div class="cards">${cards.join("")}</div></section>`);

@@ -44,7 +44,8 @@ export async function verifyAll(input: VerifyInput): Promise<VerificationOutcome
     environment: input.environment,
     clients: input.clients,
     ...(input.instanceId ? { instanceId: input.instanceId } : {}),
-    ...(input.enrollmentRunDir ? { expected: input.enrollmentRunDir } : {}),
+    // The sweep sees every caller; 20 of them are also re-read one by one, as a cross-check.
+    ...(input.enrollmentRunDir ? { expected: input.enrollmentRunDir, sample: 20 } : {}),
     ...(input.domainId ? { domain: { id: input.domainId } } : {}),
     onEvent: input.onEvent,
   });

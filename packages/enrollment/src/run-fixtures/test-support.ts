@@ -7,6 +7,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { encodeWav, synthesizeSpeech } from "@cvk/audio";
 import type { AwsClients } from "@cvk/core";
 import { type Sandbox, type SandboxOptions, startSandbox } from "@cvk/harness";
+import { parse as parseCsvText } from "csv-parse/sync";
 import type { EnrollmentPlan, PlannedShard, PlannedSpeaker, PlanProblem } from "../plan-types.ts";
 
 export interface TestCaller {
@@ -145,35 +146,7 @@ export async function startTestSandbox(
   return started;
 }
 
-/** A small RFC 4180 reader for the reports the tests check. */
+/** The reports the tests check, as records by header. */
 export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (c !== "\r") field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  return body.map((values) => Object.fromEntries((header ?? []).map((name, i) => [name, values[i] ?? ""])));
+  return parseCsvText(text, { columns: true, skip_empty_lines: true });
 }

@@ -1,6 +1,6 @@
 // Uploading BENCH_UPLOAD_FILES recordings (default 2,000; 8 kHz PCM-16, 10 s ≈ 160 KB each) to the
 // sandbox's S3 over loopback: `cvk enroll run --endpoint-url` (its upload step: SHA-256, one
-// ListObjectsV2, one PutObject with its SHA-256 per recording (multipart above 8 MB), 32 in flight by default, journaled) against
+// ListObjectsV2, one PutObject with its SHA-256 per recording (multipart above 8 MB), 64 in flight by default, journaled) against
 // `aws s3 cp --recursive` (the Debian AWS CLI, its default 10 in flight), in the same run.
 // Both are whole CLI processes, timed from spawn: the AWS CLI until it exits; cvk until it prints
 // the upload step's `finished` event (then it is stopped with SIGINT before any job starts).
@@ -22,7 +22,7 @@ import { type Figure, median, report, spread } from "./lib.ts";
 const FILES = Number(process.env.BENCH_UPLOAD_FILES ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = 10;
-/** cvk's uploads in flight: its default (32) unless BENCH_UPLOAD_CVK_CONCURRENCY says otherwise. */
+/** cvk's uploads in flight: its default (64) unless BENCH_UPLOAD_CVK_CONCURRENCY says otherwise. */
 const CVK_CONCURRENCY = process.env.BENCH_UPLOAD_CVK_CONCURRENCY;
 const AWS = "/usr/bin/aws";
 const bin = resolve(import.meta.dirname, "../packages/cli/bin/cvk.js");
@@ -325,7 +325,7 @@ environments:
     const peerName = "aws s3 cp --recursive (aws-cli 2.9.19, Debian)";
     const figures: Figure[] = [
       {
-        name: `upload ${label}: cvk enroll run upload step (${CVK_CONCURRENCY ?? "32, the default,"} in flight) vs ${peerName}`,
+        name: `upload ${label}: cvk enroll run upload step (${CVK_CONCURRENCY ?? "64, the default,"} in flight) vs ${peerName}`,
         unit: "MB/s",
         value: median(cvkMb),
         spread: spread(cvkMb),

@@ -12,7 +12,8 @@ describe("RunJournal", () => {
     const path = freshPath();
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12, 0, 0));
     const journal = RunJournal.open(path, { clock });
-    journal.append("upload.done", { key: "a.wav" });
+    // Unflushed entries are written at once (they survive the process), in order with flushed ones.
+    journal.append("upload.done", { key: "a.wav" }, { flush: false });
     journal.append("job.started", { jobId: "j1" });
     journal.close();
 

@@ -138,8 +138,13 @@ export class RunJournal {
     return undefined;
   }
 
-  /** Appends one entry and returns once it is on disk. */
-  append(type: string, data?: unknown): JournalEntry {
+  /**
+   * Appends one entry and returns once it is on disk. `flush: false` returns once the write is in the
+   * OS (it survives a crash of the process, not a power loss) — for entries a later run can re-derive,
+   * such as "these objects are uploaded" (S3 says so too): a synchronous fsync per batch stalled every
+   * upload in flight on a busy disk. The next flushed entry makes it durable with everything before it.
+   */
+  append(type: string, data?: unknown, options: { flush?: boolean } = {}): JournalEntry {
     if (this.#fd === undefined) throw new CvkError("INTERNAL", `The journal ${this.path} is closed`);
     const entry: JournalEntry = {
       seq: this.#entries.length + 1,
@@ -150,7 +155,7 @@ export class RunJournal {
     const line = Buffer.from(`${JSON.stringify(entry)}\n`);
     // Position explicitly at the end: the fd is opened r+ (so open can truncate a torn tail).
     writeSync(this.#fd, line, 0, line.length, fstatSync(this.#fd).size);
-    fsyncSync(this.#fd);
+    if (options.flush !== false) fsyncSync(this.#fd);
     this.#entries.push(entry);
     return entry;
   }

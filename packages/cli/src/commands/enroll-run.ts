@@ -308,7 +308,7 @@ export const enrollRunCommand: CommandDefinition = {
         type: "string",
         describe: `Run directory (default ${DEFAULT_RUNS_DIR}/<plan id>: the same plan resumes the same run)`,
       })
-      .option("concurrency", { type: "number", describe: "Uploads in flight (default 32)" })
+      .option("concurrency", { type: "number", describe: "Uploads in flight (default 64)" })
       .option("poll-interval", {
         type: "number",
         describe: "First wait between job status checks, in ms (default 2000, then backing off)",

@@ -476,7 +476,7 @@ export const migrateCommand: CommandDefinition = {
       })
       .option("concurrency", {
         type: "number",
-        describe: "Uploads in flight (default: enrollment.concurrency, else 32)",
+        describe: "Uploads in flight (default: enrollment.concurrency, else 64)",
       }),
   run: (context, args) => migrate(context, args as unknown as MigrateArgs),
 };

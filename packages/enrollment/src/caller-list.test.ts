@@ -116,7 +116,10 @@ describe("readCallerList: CSV", () => {
   it("reports binary garbage as malformed CSV with a short message, not as an unreadable file", async () => {
     const dir = folder();
     const list = join(dir, "garbage.csv");
-    writeFileSync(list, Buffer.concat([Buffer.from([3, 0x22, 0xff]), Buffer.alloc(10_000, 0x41), Buffer.from('"x')]));
+    writeFileSync(
+      list,
+      Buffer.concat([Buffer.from([3, 0x22, 0xff]), Buffer.alloc(10_000, 0x41), Buffer.from('"x')]),
+    );
     const error = await failure(list);
     expect(error.code).toBe("INPUT_INVALID");
     expect(error.message).toContain(`${list}:1: malformed CSV`);

@@ -97,20 +97,29 @@ export async function createAwsClients(options: AwsClientOptions = {}): Promise<
   let connect: ConnectClient | undefined;
   let s3: S3Client | undefined;
   return {
+    // The SDK is required only when its client is first built: a `require` per access is a module
+    // resolution on every call site (the upload loop reads `clients.s3` per run, others per request).
     get voiceId() {
-      const sdk = requireSdk("@aws-sdk/client-voice-id") as typeof import("@aws-sdk/client-voice-id");
-      voiceId ??= paced(new sdk.VoiceIDClient(common), "voiceid");
+      voiceId ??= paced(
+        new (
+          requireSdk("@aws-sdk/client-voice-id") as typeof import("@aws-sdk/client-voice-id")
+        ).VoiceIDClient(common),
+        "voiceid",
+      );
       return voiceId;
     },
     get connect() {
-      const sdk = requireSdk("@aws-sdk/client-connect") as typeof import("@aws-sdk/client-connect");
-      connect ??= paced(new sdk.ConnectClient(common), "connect");
+      connect ??= paced(
+        new (requireSdk("@aws-sdk/client-connect") as typeof import("@aws-sdk/client-connect")).ConnectClient(
+          common,
+        ),
+        "connect",
+      );
       return connect;
     },
     get s3() {
-      const sdk = requireSdk("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
       s3 ??= paced(
-        new sdk.S3Client({
+        new (requireSdk("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client({
           ...common,
           // S3 scales per prefix (3,500 PUT/s each) and asks clients to back off and retry on
           // SlowDown (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html):

@@ -44,6 +44,10 @@ interface ParsedGlobals {
   verbose?: boolean;
 }
 
+function camelCase(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Looks for output flags before yargs runs, so even a usage error is shown the way the user asked. */
 function earlyOutputOptions(argv: string[]) {
   return {
@@ -109,6 +113,26 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       global: true,
     })
     .conflicts("json", "quiet")
+    // yargs turns a repeated option into a list, which a command expecting one value would misuse
+    // (`--input-s3-uri a --input-s3-uri b` failed as INTERNAL); only options declared as lists repeat.
+    // (@types/yargs 17 omits the instance yargs passes as the second argument, and its getOptions.)
+    .middleware(((args: Record<string, unknown>, instance: { getOptions(): { array?: string[] } }) => {
+      const lists = new Set((instance.getOptions().array ?? []).map(camelCase));
+      const repeated = Object.entries(args).filter(
+        ([key, value]) => key !== "_" && Array.isArray(value) && !lists.has(camelCase(key)),
+      );
+      const first = repeated[0];
+      if (first) {
+        const flag = `--${first[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        throw new CvkError(
+          "USAGE",
+          `${flag} was given ${(first[1] as unknown[]).length} times; it takes one value`,
+          {
+            hint: `Give ${flag} once (only --param repeats).`,
+          },
+        );
+      }
+    }) as unknown as (args: unknown) => void)
     .strict()
     .demandCommand(1, "Choose a command (see cvk --help).")
     .recommendCommands()

@@ -138,6 +138,24 @@ describe("cvk (black-box)", () => {
     expect(unknownEnv.code).toBe(2);
     expect(unknownEnv.stderr).toMatch(/CONFIG_ENV_UNKNOWN: Environment "staging"/);
     expect(unknownEnv.stderr).toContain("dev, prod");
+    // A repeated single-value option is refused (it was a list, and INTERNAL); --param repeats.
+    const twice = cvk(["doctor", "--env", "dev", "--env", "prod", "--config", exampleConfig]);
+    expect([twice.code, twice.stderr.split("\n")[0]]).toEqual([
+      2,
+      "cvk: USAGE: --env was given 2 times; it takes one value",
+    ]);
+    const params = cvk([
+      "flow",
+      "render",
+      "--template",
+      "voiceid-sample-flow",
+      "--param",
+      "customerId=$.Attributes.id",
+      "--param",
+      "fraudThreshold=42",
+    ]);
+    expect(params.code, params.stderr).toBe(0);
+    expect(params.stdout).toContain('"FraudDetectionThreshold": "42"');
   });
 
   it("errors are JSON with --json", () => {

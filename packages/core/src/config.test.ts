@@ -122,6 +122,11 @@ describe("config loading", () => {
 
   it("names a missing file and an unknown environment", () => {
     expect(errorOf(() => loadConfigFile("/nonexistent/cvk.config.yaml")).code).toBe("CONFIG_NOT_FOUND");
+    const folderError = errorOf(() => loadConfigFile(mkdtempSync(join(tmpdir(), "cvk-config-dir-"))));
+    expect([folderError.code, folderError.message]).toEqual([
+      "CONFIG_INVALID",
+      expect.stringMatching(/^Cannot read the config file .*EISDIR/),
+    ]);
     const error = errorOf(() => selectEnvironment(loadConfigFile(writeConfig(base)), "staging"));
     expect(error.code).toBe("CONFIG_ENV_UNKNOWN");
     expect(error.hint).toContain("dev, prod");

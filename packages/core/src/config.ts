@@ -57,7 +57,20 @@ export function loadConfigFile(path: string, options: { displayPath?: string } =
       hint: `Create ${DEFAULT_CONFIG_FILE} (see fixtures/cvk.config.example.yaml) or pass --config FILE.`,
     });
   }
-  const text = readFileSync(absolute, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(absolute, "utf8");
+  } catch (error) {
+    // A folder, a file without read permission, a broken disk: exists, but is not a config to read.
+    throw new CvkError(
+      "CONFIG_INVALID",
+      `Cannot read the config file ${shown}: ${(error as Error).message}`,
+      {
+        hint: "Point --config (or CVK_CONFIG) at a readable YAML file.",
+        cause: error,
+      },
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;

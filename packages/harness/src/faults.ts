@@ -1,4 +1,4 @@
-import { seededRandom } from "@cvk/core";
+import { CvkError, seededRandom } from "@cvk/core";
 /**
  * Seeded, deterministic fault injection: the same seed and the same sequence of requests give the
  * same faults, so a failing resilience run can be replayed.
@@ -23,6 +23,60 @@ export interface FaultConfig {
   operations?: Record<string, FaultRule>;
   /** Job ids (or "next") that end FAILED with FailureDetails. */
   failJobs?: string[];
+}
+
+const PROBABILITIES = ["throttle", "serverError", "connectionReset", "latencyRate"] as const;
+
+/**
+ * Checks a fault configuration read from a file (`cvk sandbox serve --faults`): a misspelt key or a
+ * probability written as text would otherwise inject nothing, silently.
+ */
+export function parseFaultConfig(value: unknown, source = "the fault configuration"): FaultConfig {
+  const problems: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const checkRule = (rule: unknown, where: string) => {
+    if (!isObject(rule)) return problems.push(`${where} must be an object`);
+    for (const [key, item] of Object.entries(rule)) {
+      if ((PROBABILITIES as readonly string[]).includes(key)) {
+        if (typeof item !== "number" || !(item >= 0 && item <= 1))
+          problems.push(`${where}.${key} must be a probability from 0 to 1 (got ${JSON.stringify(item)})`);
+      } else if (key === "latencyMs") {
+        if (typeof item !== "number" || !(item >= 0 && item <= 600_000))
+          problems.push(
+            `${where}.latencyMs must be milliseconds from 0 to 600000 (got ${JSON.stringify(item)})`,
+          );
+      } else problems.push(`${where} has an unknown key "${key}"`);
+    }
+    return 0;
+  };
+  if (!isObject(value)) problems.push("it must be a JSON object");
+  else {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "seed") {
+        if (typeof item !== "number" || !Number.isFinite(item)) problems.push("seed must be a number");
+      } else if (key === "global") checkRule(item, "global");
+      else if (key === "operations") {
+        if (!isObject(item)) problems.push("operations must be an object keyed service:Operation");
+        else
+          for (const [operation, rule] of Object.entries(item)) checkRule(rule, `operations["${operation}"]`);
+      } else if (key === "failJobs") {
+        if (!Array.isArray(item) || !item.every((job) => typeof job === "string"))
+          problems.push('failJobs must be a list of job ids or "next"');
+      } else problems.push(`unknown key "${key}"`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new CvkError(
+      "INPUT_INVALID",
+      `${source}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`,
+      {
+        hint: 'Write JSON such as {"seed": 7, "global": {"throttle": 0.2, "serverError": 0.05}, "operations": {"s3:PutObject": {"connectionReset": 0.1}}, "failJobs": ["next"]}.',
+        details: { problems },
+      },
+    );
+  }
+  return value as FaultConfig;
 }
 
 export type Fault =

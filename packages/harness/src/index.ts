@@ -7,7 +7,7 @@ export {
   SANDBOX_INSTANCE_ID,
   validateFlowContent,
 } from "./connect/index.ts";
-export { type Fault, type FaultConfig, FaultInjector, type FaultRule } from "./faults.ts";
+export { type Fault, type FaultConfig, FaultInjector, type FaultRule, parseFaultConfig } from "./faults.ts";
 export { QuotaEnforcer } from "./quota-enforcer.ts";
 export { isWriteOperation, type LoggedRequest, RequestLog } from "./request-log.ts";
 export { type ServiceName, serviceOf } from "./router.ts";

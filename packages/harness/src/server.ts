@@ -60,6 +60,11 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
 export async function serveSandbox(sandbox: Sandbox, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4599;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new CvkError("USAGE", `Port ${port} is not a port number (0–65535)`, {
+      hint: "Pass --port N with 1–65535, or 0 for any free port.",
+    });
+  }
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${port}`}`;
     sandbox
@@ -83,7 +88,11 @@ export async function serveSandbox(sandbox: Sandbox, options: ServeOptions = {})
           ? new CvkError("USAGE", `Port ${port} on ${host} is already in use`, {
               hint: "Pick another with --port, or stop what uses it.",
             })
-          : error,
+          : // EADDRNOTAVAIL (no such interface here), EACCES (a privileged port), ENOTFOUND (a host name).
+            new CvkError("USAGE", `Cannot listen on ${host} port ${port}: ${error.message}`, {
+              hint: "Use an address of this machine with --host (default 127.0.0.1) and a free port with --port (0: any).",
+              cause: error,
+            }),
       ),
     );
     server.listen(port, host, resolve);

@@ -32,12 +32,13 @@ async function serve(context: CommandContext, args: ServeArgs): Promise<number> 
       hint: "Voice ID's own minimum is 30 s; tests with short recordings use a few seconds.",
     });
   }
-  const { createSandbox, serveSandbox } = await import("@cvk/harness");
+  const { createSandbox, parseFaultConfig, serveSandbox } = await import("@cvk/harness");
   const { readFile } = await import("node:fs/promises");
-  let faults: Record<string, unknown> | undefined;
+  let faults: import("@cvk/harness").FaultConfig | undefined;
   if (args.faults) {
+    let parsed: unknown;
     try {
-      faults = JSON.parse(await readFile(args.faults, "utf8")) as Record<string, unknown>;
+      parsed = JSON.parse(await readFile(args.faults, "utf8"));
     } catch (error) {
       throw new CvkError(
         "INPUT_INVALID",
@@ -47,6 +48,7 @@ async function serve(context: CommandContext, args: ServeArgs): Promise<number> 
         },
       );
     }
+    faults = parseFaultConfig(parsed, args.faults);
   }
   const sandbox = createSandbox({
     dataDir: args.dataDir,

@@ -1,17 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  ListDomainsCommand,
-  ListSpeakerEnrollmentJobsCommand,
-  type SpeakerEnrollmentJobSummary,
-  VoiceIDClient,
-} from "@aws-sdk/client-voice-id";
-import { seededRandom } from "@cvk/core";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../enrollment/src/run-fixtures/test-support.ts";
+import { type CvkRun, cvkAsync, type KillPoint } from "../test/cvk-bin.ts";
+import {
+  CREDENTIALS,
+  comparableReport,
+  crashKillPoints,
+  jobsByShard,
+  type SandboxProcess,
+  sandboxJobs,
+  serveSandboxProcess,
+} from "./sandbox-process.ts";
 import {
   DEFECTS,
   type Expectation,
@@ -28,109 +29,19 @@ import {
 const CALLERS = Number(process.env.CVK_SCALE_CALLERS ?? 25_000);
 const SHARDS = 3;
 const RANDOM_KILLS = 20;
-const bin = resolve(import.meta.dirname, "../bin/cvk.js");
-const credentials = { AWS_ACCESS_KEY_ID: "AKIDSCALE", AWS_SECRET_ACCESS_KEY: "scale-secret" };
 const ENV = "scale";
+const BUCKETS = ["cvk-scale-in", "cvk-scale-out"];
 
-interface Invocation {
-  code: number | null;
-  killedAt?: string;
-  stdout: string;
-  stderr: string;
-  events: Record<string, unknown>[];
+function cvk(args: string[], cwd: string, kill?: KillPoint): Promise<CvkRun> {
+  return cvkAsync(args, cwd, { home: cwd, env: CREDENTIALS, ...(kill ? { kill } : {}) });
 }
 
-type KillWhen = (event: Record<string, unknown>) => boolean;
-
-function cvk(args: string[], cwd: string, kill?: { name: string; when: KillWhen }): Promise<Invocation> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: cwd,
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        ...credentials,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const result: Invocation = { code: null, stdout: "", stderr: "", events: [] };
-    let pending = "";
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      result.stderr += chunk;
-    });
-    child.stdout.on("data", (chunk: string) => {
-      result.stdout += chunk;
-      pending += chunk;
-      for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        let event: Record<string, unknown>;
-        try {
-          event = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        result.events.push(event);
-        if (kill && result.killedAt === undefined && kill.when(event)) {
-          result.killedAt = `${kill.name}: ${event.step} ${event.type} ${event.message ?? ""}`;
-          child.kill("SIGKILL");
-        }
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      result.code = code;
-      resolvePromise(result);
-    });
+function serve(dataDir: string, faults?: object): Promise<SandboxProcess> {
+  return serveSandboxProcess(dataDir, {
+    minSpeechSeconds: MIN_SPEECH_SECONDS,
+    buckets: BUCKETS,
+    ...(faults ? { faults } : {}),
   });
-}
-
-/** `cvk sandbox serve` on a free port, its state in `dataDir`. */
-async function serve(dataDir: string, faults?: object): Promise<{ url: string; stop(): Promise<void> }> {
-  const args = ["sandbox", "serve", "--port", "0", "--data-dir", dataDir, "--json"];
-  args.push("--min-speech", String(MIN_SPEECH_SECONDS));
-  if (faults) {
-    const file = `${dataDir}.faults.json`;
-    writeFileSync(file, JSON.stringify(faults));
-    args.push("--faults", file);
-  }
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d) => {
-    err += d;
-  });
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const match = /"url":"([^"]+)"/.exec(out);
-      if (match?.[1]) resolvePromise(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`sandbox serve exited ${code}: ${err}`)));
-  });
-  const clientConfig = {
-    region: "us-west-2",
-    endpoint: url,
-    credentials: { accessKeyId: "AKIDSCALE", secretAccessKey: "scale-secret" },
-  };
-  // Faults are drawn per request, so the setup calls retry like any client would.
-  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true, maxAttempts: 10 });
-  for (const bucket of ["cvk-scale-in", "cvk-scale-out"])
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3.destroy();
-  return {
-    url,
-    stop: () =>
-      new Promise((resolvePromise) => {
-        if (child.exitCode !== null) return resolvePromise();
-        child.once("exit", () => resolvePromise());
-        child.kill("SIGINT");
-      }),
-  };
 }
 
 function config(): string {
@@ -159,57 +70,11 @@ environments:
 `;
 }
 
-async function jobsOf(url: string): Promise<SpeakerEnrollmentJobSummary[]> {
-  const client = new VoiceIDClient({
-    region: "us-west-2",
-    endpoint: url,
-    credentials: { accessKeyId: "AKIDSCALE", secretAccessKey: "scale-secret" },
-    maxAttempts: 10,
-  });
-  try {
-    const { DomainSummaries = [] } = await client.send(new ListDomainsCommand({}));
-    expect(DomainSummaries.map((d) => d.Name)).toEqual(["cvk-scale"]);
-    const jobs: SpeakerEnrollmentJobSummary[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListSpeakerEnrollmentJobsCommand({
-          DomainId: DomainSummaries[0]?.DomainId,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      jobs.push(...(page.JobSummaries ?? []));
-      token = page.NextToken;
-    } while (token);
-    return jobs;
-  } finally {
-    client.destroy();
-  }
-}
-
-/** Generated ids (speakers, the watchlist) differ between sandboxes; everything else must be identical. */
-function comparable(rows: Record<string, string>[]): string[] {
-  return rows
-    .map((row) =>
-      JSON.stringify({
-        ...row,
-        generated_speaker_id: row.generated_speaker_id ? "<id>" : "",
-        reason: (row.reason ?? "").replace(/watchlist [A-Za-z0-9]{22}/g, "watchlist <id>"),
-      }),
-    )
-    .sort();
-}
-
 /**
  * Registers the fraudster, then enrolls, in the corpus folder with run directories of their own
  * (`name`), so scenarios share the corpus and the plan without copying gigabytes of audio.
  */
-async function fraudstersThenEnroll(
-  cwd: string,
-  name: string,
-  url: string,
-  kills: { name: string; when: KillWhen }[] = [],
-) {
+async function fraudstersThenEnroll(cwd: string, name: string, url: string, kills: KillPoint[] = []) {
   const common = ["--endpoint-url", url, "--env", ENV, "--json", "--poll-interval", "20"];
   const fraudsters = await cvk(
     [
@@ -226,7 +91,7 @@ async function fraudstersThenEnroll(
   );
   expect(fraudsters.code, fraudsters.stderr).toBe(0);
   const enroll = ["enroll", "run", "plan", "--run-dir", `${name}/enroll-run`, ...common];
-  const invocations: Invocation[] = [];
+  const invocations: CvkRun[] = [];
   for (const kill of kills) {
     const killed = await cvk(enroll, cwd, kill);
     invocations.push(killed);
@@ -353,9 +218,10 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
       const reason = defect.expect.status === "EXCLUDED_IN_PLAN" ? defect.expect.code : defect.planReason;
       if (reason) expect(reasons.get(reason), reason).toBe(corpus.planted[defect.name]);
     }
-    const jobs = await jobsOf(sandbox.url);
-    expect(jobs).toHaveLength(SHARDS);
-    reference = comparable(rows);
+    const { domains, enrollment } = await sandboxJobs(sandbox.url);
+    expect(domains).toEqual(["cvk-scale"]);
+    expect(enrollment).toHaveLength(SHARDS);
+    reference = comparableReport(rows);
     await sandbox.stop();
     rmSync(join(base, "sandbox-clean"), { recursive: true, force: true });
   }, 1_200_000);
@@ -368,25 +234,9 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
       global: { throttle: 0.2, serverError: 0.05 },
     });
     stops.push(sandbox.stop);
-    // 20 seeded random kill points — each invocation dies after a random number (1–10) of progress
-    // events, so they fall across startup, the uploads and the first job — then one in each shard's
-    // job, then the final run to the end.
-    const random = seededRandom(2026);
-    const kills: { name: string; when: KillWhen }[] = [];
-    for (let k = 0; k < RANDOM_KILLS; k++) {
-      const after = 1 + Math.floor(random() * 10);
-      let seen = 0;
-      kills.push({
-        name: `random kill ${k + 1}: after ${after} progress event(s)`,
-        when: (e) => e.type === "progress" && ++seen >= after,
-      });
-    }
-    for (const shard of [1, 2, 3]) {
-      kills.push({
-        name: `shard ${shard}'s job running`,
-        when: (e) => e.step === "jobs" && new RegExp(`shard ${shard}/3`).test(String(e.message ?? "")),
-      });
-    }
+    // 20 seeded random kill points (after 1–10 progress events each: across startup, the uploads
+    // and the first job), then one in each shard's job, then the final run to the end.
+    const kills = crashKillPoints(2026, RANDOM_KILLS, 10, SHARDS);
     const {
       final,
       invocations,
@@ -394,16 +244,13 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
     } = await fraudstersThenEnroll(cwd, "faulty", sandbox.url, kills);
     expect(final.code, final.stderr.slice(-2000)).toBe(0);
     expect(invocations).toHaveLength(kills.length + 1);
-    const jobs = await jobsOf(sandbox.url);
-    const perShard = new Map<string, number>();
-    for (const job of jobs) {
-      const shard = /-shard-(\d{3})-\d+$/.exec(job.JobName ?? "")?.[1] ?? String(job.JobName);
-      perShard.set(shard, (perShard.get(shard) ?? 0) + 1);
-    }
+    const { domains, enrollment } = await sandboxJobs(sandbox.url);
+    expect(domains).toEqual(["cvk-scale"]);
+    const perShard = new Map([...jobsByShard(enrollment)].map(([shard, jobs]) => [shard, jobs.length]));
     expect(Object.fromEntries(perShard)).toEqual({ "001": 1, "002": 1, "003": 1 });
     const rows = reportRows();
     expectPlantedOutcomes(rows);
-    expect(comparable(rows)).toEqual(reference);
+    expect(comparableReport(rows)).toEqual(reference);
     await sandbox.stop();
   }, 1_800_000);
 });

@@ -1,91 +1,32 @@
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   ListDomainsCommand,
   ListSpeakerEnrollmentJobsCommand,
   type SpeakerEnrollmentJobSummary,
   VoiceIDClient,
 } from "@aws-sdk/client-voice-id";
-import { type CvkEvent, seededRandom } from "@cvk/core";
+import { seededRandom } from "@cvk/core";
 import { createSandbox, serveSandbox } from "@cvk/harness";
 import { describe, expect, it } from "vitest";
 import { parseCsv, writeTestPlan } from "../../enrollment/src/run-fixtures/test-support.ts";
+import { type CvkRun, cvkAsync, type KillPoint } from "./cvk-bin.ts";
 
 // Black-box crash test: the built binary (`npx turbo run build --filter=@cvk/cli...` first) runs
 // `cvk enroll run --sandbox` in a temp cwd and is killed with SIGKILL at several points; re-runs
 // must end with one job per shard and every caller reported exactly once, as in an uninterrupted run.
-const bin = resolve(import.meta.dirname, "../bin/cvk.js");
 const SHARDS = 4;
 const PER_SHARD = 10;
 const CALLERS = SHARDS * PER_SHARD;
 const MAX_INVOCATIONS = 12;
 
-type Event = CvkEvent & { at?: string };
-/** Decides, from the events this invocation printed so far, whether to kill it now. */
-type KillPoint = { name: string; when: (event: Event, index: number) => boolean };
-
-interface Invocation {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  killedAt?: string;
-  events: Event[];
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `cvk enroll run plan --sandbox --json`, killing it with SIGKILL as soon as `kill` says so. */
-function enrollRun(cwd: string, kill?: KillPoint): Promise<Invocation> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [bin, "enroll", "run", "plan", "--sandbox", "--poll-interval", "20", "--json"],
-      {
-        cwd,
-        env: {
-          PATH: process.env.PATH ?? "",
-          // Inside the temp tree, removed with it.
-          HOME: join(cwd, ".."),
-          AWS_EC2_METADATA_DISABLED: "true",
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const result: Invocation = { code: null, signal: null, events: [], stdout: "", stderr: "" };
-    let pending = "";
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      result.stderr += chunk;
-    });
-    child.stdout.on("data", (chunk: string) => {
-      result.stdout += chunk;
-      pending += chunk;
-      let newline = pending.indexOf("\n");
-      while (newline >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf("\n");
-        let parsed: Event | undefined;
-        try {
-          parsed = JSON.parse(line) as Event;
-        } catch {}
-        if (!parsed || !("step" in parsed)) continue;
-        result.events.push(parsed);
-        if (kill && result.killedAt === undefined && kill.when(parsed, result.events.length - 1)) {
-          result.killedAt = `${kill.name} (event ${result.events.length}: ${parsed.step} ${parsed.type} ${"message" in parsed ? (parsed.message ?? "") : ""})`;
-          child.kill("SIGKILL");
-        }
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      result.code = code;
-      result.signal = signal;
-      resolvePromise(result);
-    });
+function enrollRun(cwd: string, kill?: KillPoint): Promise<CvkRun> {
+  return cvkAsync(["enroll", "run", "plan", "--sandbox", "--poll-interval", "20", "--json"], cwd, {
+    // Inside the temp tree, removed with it.
+    home: join(cwd, ".."),
+    ...(kill ? { kill } : {}),
   });
 }
 
@@ -207,25 +148,25 @@ describe("cvk enroll run survives SIGKILL (black-box, --sandbox)", () => {
     const killPoints: KillPoint[] = [
       {
         name: "mid-upload (25th file)",
-        when: (e) => e.step === "upload" && e.type === "progress" && e.done >= 25,
+        when: (e) => e.step === "upload" && e.type === "progress" && Number(e.done) >= 25,
       },
       {
         name: "shard 1 job started, not yet polled",
         when: (e) =>
-          e.step === "jobs" && e.type === "info" && /^shard 1\/\d+: job \S+ started/.test(e.message),
+          e.step === "jobs" && e.type === "info" && /^shard 1\/\d+: job \S+ started/.test(String(e.message)),
       },
       {
         name: "shard 2 output saved",
-        when: (e) => e.step === "download" && e.type === "info" && /^shard 2:/.test(e.message),
+        when: (e) => e.step === "download" && e.type === "info" && /^shard 2:/.test(String(e.message)),
       },
       ...drawn.map((k) => ({
         name: `seeded: event ${k + 1}`,
-        when: (_: Event, index: number) => index === k,
+        when: (_: unknown, index: number) => index === k,
       })),
     ];
     const crashCwd = setUp("crash");
-    const invocations: Invocation[] = [];
-    let finished: Invocation | undefined;
+    const invocations: CvkRun[] = [];
+    let finished: CvkRun | undefined;
     for (let i = 0; i < MAX_INVOCATIONS && !finished; i++) {
       const invocation = await enrollRun(crashCwd, killPoints[i]);
       invocations.push(invocation);

@@ -23,9 +23,10 @@ export interface ReadCallerListOptions {
   allowOutside?: boolean;
   /**
    * Rows that are well-formed but unusable (empty id or audio, a channel that is not a number, an
-   * invalid S3 URI) are passed here and skipped. Without it they throw INPUT_INVALID.
+   * invalid S3 URI) are passed here, with their fields as written, and skipped. Without it they
+   * throw INPUT_INVALID.
    */
-  onInvalidRow?: (problem: PlanProblem) => void;
+  onInvalidRow?: (problem: PlanProblem, row: RawCallerRow) => void;
 }
 
 /** The columns a CSV may have (and the JSONL keys, in either spelling). */
@@ -188,8 +189,8 @@ function isSymbolicLink(path: string): boolean {
   }
 }
 
-/** Raw fields of one row, before resolution. */
-interface RawRow {
+/** Raw fields of one row, as written in the list, before resolution. */
+export interface RawCallerRow {
   customerSpeakerId: string;
   audio: string;
   channel: string;
@@ -198,7 +199,7 @@ interface RawRow {
 
 /** Turns raw fields into a CallerRecording, or reports why the row cannot be used. */
 function toRecording(
-  row: RawRow,
+  row: RawCallerRow,
   line: number,
   list: string,
   paths: PathResolver,
@@ -215,7 +216,7 @@ function toRecording(
       excluded: true,
     };
     if (!onInvalidRow) throw invalid(list, line, message, hint);
-    onInvalidRow(problem);
+    onInvalidRow(problem, row);
     return undefined;
   };
   const customerSpeakerId = row.customerSpeakerId.trim();
@@ -308,7 +309,7 @@ async function* readCsv(
         }
         continue;
       }
-      const row: RawRow = { customerSpeakerId: "", audio: "", channel: "", requestId: "" };
+      const row: RawCallerRow = { customerSpeakerId: "", audio: "", channel: "", requestId: "" };
       for (const [index, field] of columns.entries()) {
         if (field !== undefined) row[FIELDS[field]] = record[index] ?? "";
       }
@@ -373,7 +374,7 @@ async function* readJsonl(
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw invalid(path, line, "not a JSON object", "Write one JSON object per line.");
       }
-      const row: RawRow = { customerSpeakerId: "", audio: "", channel: "", requestId: "" };
+      const row: RawCallerRow = { customerSpeakerId: "", audio: "", channel: "", requestId: "" };
       for (const [key, field] of Object.entries(value)) {
         const name = fieldOf(key);
         if (name === undefined) {
@@ -443,7 +444,7 @@ async function* readManifest(
     const specs = Array.isArray(item?.AudioSpecifications) ? item.AudioSpecifications : [];
     if (specs.length === 0) throw invalid(path, line, `request ${line} has no AudioSpecifications`);
     for (const spec of specs as { S3Uri?: unknown; ChannelId?: unknown }[]) {
-      const row: RawRow = {
+      const row: RawCallerRow = {
         customerSpeakerId: speaker,
         audio: typeof spec?.S3Uri === "string" ? spec.S3Uri : "",
         channel: spec?.ChannelId === undefined ? "" : String(spec.ChannelId),

@@ -1,4 +1,9 @@
-export { detectCallerListFormat, type ReadCallerListOptions, readCallerList } from "./caller-list.ts";
+export {
+  detectCallerListFormat,
+  type RawCallerRow,
+  type ReadCallerListOptions,
+  readCallerList,
+} from "./caller-list.ts";
 export {
   FRAUDSTER_REPORT,
   FRAUDSTER_REPORT_COLUMNS,

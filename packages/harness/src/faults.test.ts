@@ -10,7 +10,7 @@ describe("parseFaultConfig (cvk sandbox serve --faults)", () => {
       seed: 7,
       global: { throttle: 0.2, serverError: 0.05, connectionReset: 0.01, latencyMs: 50, latencyRate: 0.5 },
       operations: { "s3:PutObject": { throttle: 1 } },
-      failJobs: ["next"],
+      failJobs: ["next", "next-enrollment", "next-registration", "job-id"],
     };
     expect(parseFaultConfig(config)).toEqual(config);
     expect(new FaultInjector(parseFaultConfig(config)).decide("s3:PutObject")).toEqual([
@@ -30,6 +30,18 @@ describe("parseFaultConfig (cvk sandbox serve --faults)", () => {
     expect(() => parseFaultConfig(config, "faults.json")).toThrow(
       expect.objectContaining({ code: "INPUT_INVALID", message: expect.stringMatching(message) }),
     );
+  });
+});
+
+describe("FaultInjector.takeJobFailure", () => {
+  it("fails a listed job once, the next job of a kind once, and the next job of any kind once", () => {
+    const faults = new FaultInjector({ failJobs: ["job-b", "next-enrollment", "next"] });
+    expect(faults.takeJobFailure("job-a", "registration")).toBe(true); // "next"
+    expect(faults.takeJobFailure("job-c", "registration")).toBe(false);
+    expect(faults.takeJobFailure("job-b", "registration")).toBe(true); // by id
+    expect(faults.takeJobFailure("job-d", "enrollment")).toBe(true); // "next-enrollment"
+    expect(faults.takeJobFailure("job-e", "enrollment")).toBe(false);
+    expect(faults.config.failJobs).toEqual([]);
   });
 });
 

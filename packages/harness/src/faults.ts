@@ -21,7 +21,10 @@ export interface FaultConfig {
   global?: FaultRule;
   /** Per operation, keyed `voiceid:DescribeSpeaker`, `s3:PutObject`, `connect:CreateContactFlow`. */
   operations?: Record<string, FaultRule>;
-  /** Job ids (or "next") that end FAILED with FailureDetails. */
+  /**
+   * Jobs that end FAILED with FailureDetails (StatusCode 500): job ids, "next" (the next job
+   * started), or "next-enrollment" / "next-registration" (the next of that kind).
+   */
   failJobs?: string[];
 }
 
@@ -62,7 +65,9 @@ export function parseFaultConfig(value: unknown, source = "the fault configurati
           for (const [operation, rule] of Object.entries(item)) checkRule(rule, `operations["${operation}"]`);
       } else if (key === "failJobs") {
         if (!Array.isArray(item) || !item.every((job) => typeof job === "string"))
-          problems.push('failJobs must be a list of job ids or "next"');
+          problems.push(
+            'failJobs must be a list of job ids, "next", "next-enrollment" or "next-registration"',
+          );
       } else problems.push(`unknown key "${key}"`);
     }
   }
@@ -136,12 +141,15 @@ export class FaultInjector {
     return faults;
   }
 
-  /** True (once) when a newly started job should fail: listed by id, or "next". */
-  takeJobFailure(jobId: string): boolean {
+  /**
+   * True (once) when a newly started job should fail: listed by id, as "next-enrollment" /
+   * "next-registration" (the next job of that kind), or as "next" (the next job of any kind).
+   */
+  takeJobFailure(jobId: string, kind: "enrollment" | "registration"): boolean {
     const list = this.#config.failJobs;
     if (!list) return false;
-    const index = list.indexOf(jobId) >= 0 ? list.indexOf(jobId) : list.indexOf("next");
-    if (index < 0) return false;
+    const index = [jobId, `next-${kind}`, "next"].map((entry) => list.indexOf(entry)).find((i) => i >= 0);
+    if (index === undefined) return false;
     list.splice(index, 1);
     return true;
   }

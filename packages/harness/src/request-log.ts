@@ -11,6 +11,14 @@ export interface LoggedRequest {
   write: boolean;
   /** A fault injected into this request. */
   fault?: string;
+  /** Latency injected before it was answered (a fault's latency spike), in milliseconds. */
+  delayedMs?: number;
+  /**
+   * The id of the resource a successful Voice ID write created or returned (a Start…Job's JobId, a
+   * CreateDomain's DomainId): an idempotent replay names the same id, so counting distinct ids
+   * counts what was really created.
+   */
+  resource?: string;
 }
 
 const READ_PREFIXES = ["Describe", "List", "Get", "Head", "Evaluate"];
@@ -23,6 +31,7 @@ export function isWriteOperation(operation: string): boolean {
 export class RequestLog {
   readonly #entries: LoggedRequest[] = [];
   readonly #limit: number;
+  readonly #listeners = new Set<(entry: LoggedRequest) => void>();
 
   constructor(limit = 1_000_000) {
     this.#limit = limit;
@@ -30,8 +39,16 @@ export class RequestLog {
 
   record(entry: Omit<LoggedRequest, "seq" | "write">): void {
     const seq = this.#entries.length === 0 ? 1 : (this.#entries.at(-1)?.seq ?? 0) + 1;
-    this.#entries.push({ ...entry, seq, write: isWriteOperation(entry.operation) });
+    const logged: LoggedRequest = { ...entry, seq, write: isWriteOperation(entry.operation) };
+    this.#entries.push(logged);
     if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+    for (const listener of this.#listeners) listener(logged);
+  }
+
+  /** Calls `listener` with every request recorded from now on (`cvk sandbox serve --request-log`). */
+  subscribe(listener: (entry: LoggedRequest) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   entries(filter: Partial<Pick<LoggedRequest, "service" | "operation" | "write">> = {}): LoggedRequest[] {

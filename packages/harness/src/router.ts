@@ -1,7 +1,7 @@
 import type { Clock } from "@cvk/core";
 import type { FaultInjector } from "./faults.ts";
 import type { QuotaEnforcer } from "./quota-enforcer.ts";
-import type { RequestLog } from "./request-log.ts";
+import type { LoggedRequest, RequestLog } from "./request-log.ts";
 import { AwsServiceError } from "./service-error.ts";
 
 export type ServiceName = "voiceid" | "s3" | "connect";
@@ -10,6 +10,8 @@ export type ServiceName = "voiceid" | "s3" | "connect";
 export interface ResolvedOperation {
   operation: string;
   run(): Promise<Response>;
+  /** Set by `run` when the operation created or returned a resource: logged as its `resource`. */
+  resource?: string;
 }
 
 /**
@@ -120,11 +122,16 @@ export class SandboxRouter {
       return door.errorResponse(failure);
     }
     const key = `${door.service}:${resolved.operation}`;
-    const entry = { at: clock.now(), service: door.service, operation: resolved.operation };
+    const entry: Omit<LoggedRequest, "seq" | "write" | "status"> = {
+      at: clock.now(),
+      service: door.service,
+      operation: resolved.operation,
+    };
 
     for (const fault of faults.decide(key)) {
       if (fault.kind === "latency") {
         await clock.sleep(fault.ms);
+        entry.delayedMs = fault.ms;
         continue;
       }
       if (fault.kind === "connectionReset") {
@@ -167,6 +174,7 @@ export class SandboxRouter {
       ...entry,
       status: response.status,
       ...(errorName ? { error: errorName.split(":")[0] ?? errorName } : {}),
+      ...(resolved.resource === undefined || response.status >= 300 ? {} : { resource: resolved.resource }),
     });
     return response;
   }

@@ -116,11 +116,21 @@ export async function prepareStep(
   const all: {
     customerSpeakerId: string;
     audio: string;
-    channel: number;
+    channel: number | string;
     requestId?: string;
     line: number;
   }[] = [];
-  for await (const row of readCallerList(original, { onInvalidRow: () => {} })) all.push(row);
+  // Rows the list reader cannot use (no audio, a channel that is no number) go into the merged
+  // list as written, so the plan reports each with its reason and no caller drops out of the report.
+  const invalid: typeof all = [];
+  const reader = readCallerList(original, {
+    onInvalidRow: (problem, raw) => invalid.push({ ...raw, line: problem.line }),
+  });
+  for await (const row of reader) {
+    for (const earlier of invalid.splice(0)) all.push(earlier);
+    all.push(row);
+  }
+  all.push(...invalid);
   const toConvert = all.filter((row) => lines.has(row.line));
   const columns = ["customer_speaker_id", "audio", "channel", "request_id"];
   const toRecord = (row: (typeof all)[number]) => [

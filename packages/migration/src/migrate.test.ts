@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListDomainsCommand, ListSpeakerEnrollmentJobsCommand } from "@aws-sdk/client-voice-id";
@@ -151,6 +151,31 @@ describe("runMigration", () => {
     // Everything is in place: a plan now finds only the phone number, which Connect cannot read back.
     const again = await migrate(w, { plan: true });
     expect(again.report.writes.map((write) => write.operation)).toEqual(["AssociatePhoneNumberContactFlow"]);
+  }, 180_000);
+
+  it("accounts for every caller when prepare converts some: rows the list reader rejects stay in the report", async () => {
+    const w = await setUp();
+    // Next to the 16 kHz recording that prepare converts (so the plan reads a merged list): a row
+    // without audio and one whose channel is no number, in the middle of the list.
+    const list = join(w.dir, "callers.csv");
+    const [header, ...rows] = readFileSync(list, "utf8").trim().split("\n");
+    rows.splice(2, 0, "caller-no-audio,,0", "caller-bad-channel,recordings/caller-01.wav,x");
+    writeFileSync(list, `${[header, ...rows].join("\n")}\n`);
+    const { report, error } = await migrate(w);
+    expect(error).toBeUndefined();
+    expect(report.enrollment?.prepare).toMatchObject({ converted: 1 });
+    const csv = readFileSync(report.enrollment?.paths.reportCsv ?? "", "utf8");
+    const byId = new Map(
+      csv
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => [line.split(",")[0], line]),
+    );
+    expect(byId.size).toBe(rows.length);
+    expect(byId.get("caller-no-audio")).toMatch(/EXCLUDED_IN_PLAN.*MISSING_AUDIO/);
+    expect(byId.get("caller-bad-channel")).toMatch(/EXCLUDED_IN_PLAN.*CHANNEL_INVALID/);
+    expect(report.enrollment?.callers).toBe(rows.length);
   }, 180_000);
 
   it("checks the config and the lists before the first AWS call", async () => {

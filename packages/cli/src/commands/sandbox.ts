@@ -1,7 +1,10 @@
+import { createWriteStream, openSync, type WriteStream } from "node:fs";
 import { CvkError } from "@cvk/core";
 import { DEFAULT_SANDBOX_DIR } from "../aws-session.ts";
 import type { CommandDefinition } from "../command.ts";
 import type { CommandContext } from "../context.ts";
+
+type Sandbox = import("@cvk/harness").Sandbox;
 
 interface ServeArgs {
   host: string;
@@ -11,6 +14,7 @@ interface ServeArgs {
   enforceQuotas: boolean;
   faults?: string;
   minSpeech: number;
+  requestLog?: string;
 }
 
 /** `immediate`, `polls:N` (one job step per N describes) or `rate:R` (requests per second). */
@@ -24,6 +28,29 @@ function parseJobProgression(text: string) {
   throw new CvkError("USAGE", `--jobs ${text} is not a job progression`, {
     hint: "Use immediate, polls:N (a step per N Describe calls) or rate:R (requests processed per second).",
   });
+}
+
+/**
+ * Appends every request the sandbox answers to `path` as one JSON line (what the in-process
+ * `sandbox.log` holds): an audit a test or a CI job reads after the fact — no duplicate jobs
+ * (distinct `resource` ids of StartSpeakerEnrollmentJob), no writes during a plan, the faults
+ * injected. Appended, so a restarted sandbox adds to the same file.
+ */
+function openRequestLog(path: string, sandbox: Sandbox): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(path, "a");
+  } catch (error) {
+    throw new CvkError("USAGE", `Cannot open the request log ${path}: ${(error as Error).message}`, {
+      hint: "Pass --request-log a file in a folder that exists and that you can write to.",
+      cause: error,
+    });
+  }
+  const stream = createWriteStream(path, { fd });
+  sandbox.log.subscribe((entry) => {
+    stream.write(`${JSON.stringify(entry)}\n`);
+  });
+  return stream;
 }
 
 async function serve(context: CommandContext, args: ServeArgs): Promise<number> {
@@ -57,10 +84,13 @@ async function serve(context: CommandContext, args: ServeArgs): Promise<number> 
     minNetSpeechSeconds: args.minSpeech,
     ...(faults ? { faults } : {}),
   });
+  let requestLog: import("node:fs").WriteStream | undefined;
   let running: Awaited<ReturnType<typeof serveSandbox>>;
   try {
+    if (args.requestLog) requestLog = openRequestLog(args.requestLog, sandbox);
     running = await serveSandbox(sandbox, { host: args.host, port: args.port });
   } catch (error) {
+    requestLog?.destroy();
     sandbox.close();
     throw error;
   }
@@ -80,6 +110,8 @@ async function serve(context: CommandContext, args: ServeArgs): Promise<number> 
     process.once("SIGTERM", resolve);
   });
   await running.close();
+  const log = requestLog;
+  if (log) await new Promise<void>((resolve) => log.end(resolve));
   sandbox.close();
   output.line("sandbox stopped");
   return 0;
@@ -122,6 +154,10 @@ const sandboxServeCommand: CommandDefinition = {
       .option("faults", {
         type: "string",
         describe: "JSON file of faults to inject (seeded, deterministic)",
+      })
+      .option("request-log", {
+        type: "string",
+        describe: "Append every request answered to this file as JSON lines (an audit for tests and CI)",
       })
       .option("min-speech", {
         type: "number",

@@ -34,6 +34,18 @@ function jsonResponse(status: number, body: unknown, extraHeaders: Record<string
   });
 }
 
+/**
+ * The id a creating write answers with (StartSpeakerEnrollmentJob → Job.JobId, CreateDomain →
+ * Domain.DomainId, CreateWatchlist → Watchlist.WatchlistId), as the output shapes of voice-id.json
+ * name them.
+ */
+function createdResourceId(operation: string, output: unknown): string | undefined {
+  if (!(operation.startsWith("Start") || operation.startsWith("Create"))) return undefined;
+  const record = output as Record<string, Record<string, unknown> | undefined>;
+  const id = record.Job?.JobId ?? record.Domain?.DomainId ?? record.Watchlist?.WatchlistId;
+  return typeof id === "string" ? id : undefined;
+}
+
 export function createVoiceIdFrontDoor(engine: VoiceIdEngine, context: ServiceContext): ServiceFrontDoor {
   return {
     service: "voiceid",
@@ -51,7 +63,7 @@ export function createVoiceIdFrontDoor(engine: VoiceIdEngine, context: ServiceCo
         throw unknownOperation(`Unknown operation ${target}.`);
       }
       const region = serviceOf(request, url).region ?? context.defaultRegion;
-      return {
+      const resolved: ResolvedOperation = {
         operation,
         run: async () => {
           const text = await request.text();
@@ -63,9 +75,12 @@ export function createVoiceIdFrontDoor(engine: VoiceIdEngine, context: ServiceCo
             throw serializationError(`The request body is not valid JSON: ${(error as Error).message}`);
           }
           const output = await engine.invoke(operation, body, { region });
+          const resource = createdResourceId(operation, output);
+          if (resource !== undefined) resolved.resource = resource;
           return jsonResponse(200, output);
         },
       };
+      return resolved;
     },
 
     errorResponse(error: AwsServiceError): Response {

@@ -473,6 +473,15 @@ for (const transport of TRANSPORTS) {
         new StartSpeakerEnrollmentJobCommand({ ...base, ClientToken: "job-token" }),
       );
       expect(retry.Job?.JobId).toBe(first.Job?.JobId);
+      // The request log names the job each successful Start answered with, so an idempotent
+      // replay is told apart from a duplicate job; failed Starts name none.
+      const starts = s.started.sandbox.log.entries({ operation: "StartSpeakerEnrollmentJob" });
+      expect(starts.map((entry) => [entry.status, entry.resource])).toEqual([
+        [404, undefined],
+        [404, undefined],
+        [200, first.Job?.JobId],
+        [200, first.Job?.JobId],
+      ]);
       await expectAwsError(
         client.send(
           new StartSpeakerEnrollmentJobCommand({ ...base, JobName: "other", ClientToken: "job-token" }),

@@ -186,7 +186,7 @@ export class JobRunner {
       processed: 0,
       errors: 0,
       describes: 0,
-      ...(this.#context.faults.takeJobFailure(jobId) ? { injectedFailure: true } : {}),
+      ...(this.#context.faults.takeJobFailure(jobId, kind) ? { injectedFailure: true } : {}),
       ...(token === undefined ? {} : { clientToken: { token, fingerprint: print } }),
     };
     this.#state.saveJob(job);

@@ -1,7 +1,7 @@
 // Shared helpers for benchmarks: repeated runs with median and spread, the machine description, and
 // the results file. Benchmarks measure; tests never do (no wall-clock assertions in tests).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
@@ -101,6 +101,8 @@ export function report(benchmark: string, figures: Figure[], extra: Record<strin
     ...(existing.benchmarks ?? {}),
     [benchmark]: { at: new Date().toISOString(), figures, ...extra },
   };
-  writeFileSync(path, `${JSON.stringify({ machine: machine(), benchmarks }, null, 2)}\n`);
+  // Whole or not at all: a benchmark killed mid-write must not cost the figures of the others.
+  writeFileSync(`${path}.tmp`, `${JSON.stringify({ machine: machine(), benchmarks }, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
   console.log(`\n## ${benchmark}\n\n${markdownTable(figures)}\n\n(written to bench/results/${date}.json)`);
 }

@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["resilience/**/*.test.ts"],
+    reporters: ["default", "./resilience/totals-reporter.ts"],
     clearMocks: true,
     restoreMocks: true,
     // One file at a time: each drives a sandbox server and the CLI, which share the machine's cores.

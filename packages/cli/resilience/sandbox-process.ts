@@ -41,11 +41,12 @@ export interface SandboxProcess {
  */
 export async function serveSandboxProcess(
   dataDir: string,
-  options: { minSpeechSeconds: number; buckets: string[]; faults?: object },
+  options: { minSpeechSeconds: number; buckets: string[]; faults?: object; jobs?: string },
 ): Promise<SandboxProcess> {
   const requestLog = `${dataDir}.requests.jsonl`;
   const args = ["sandbox", "serve", "--port", "0", "--data-dir", dataDir, "--json"];
   args.push("--min-speech", String(options.minSpeechSeconds), "--request-log", requestLog);
+  if (options.jobs) args.push("--jobs", options.jobs);
   if (options.faults) {
     const file = `${dataDir}.faults.json`;
     writeFileSync(file, JSON.stringify(options.faults));
@@ -147,28 +148,67 @@ export function comparableReport(rows: Record<string, string>[]): string[] {
     .sort();
 }
 
+/** A stretch of a migration where a crash run may kill it, and which of its events count. */
+export interface CrashStage {
+  name: string;
+  /** The migration step it lies in: the title `<env>/migrate` announces it with. */
+  during: string;
+  /** The events that count (their `step`), and optionally their message. */
+  step: RegExp;
+  message?: RegExp;
+  /** Also kill once at the stage's first event (a job just started, before it was polled). */
+  entry?: boolean;
+  /** Random kills land after 1–maxEvents of its progress events; 0: none here. */
+  maxEvents: number;
+}
+
+/** A kill point to arm afresh for each invocation (it counts events as they come). */
+export interface CrashKill {
+  name: string;
+  arm(): KillPoint;
+}
+
 /**
- * Kill points for a crash run: `count` drawn from a seeded PRNG — each kills its invocation after
- * 1–`maxEvents` progress events, so they fall across every step a resumed run passes through —
- * then one inside each shard's job (an event of the `jobs` step, any prefix, naming "shard k/n").
+ * Kill points for a crash run of `cvk migrate`, in the order a resumed migration reaches them:
+ * `count` random ones (seeded), each in a stage drawn at random after a random number of its
+ * progress events, plus one at the entry of each `entry` stage. A stage is reachable again after a
+ * kill because every step either restarts (checks, plan, verify) or resumes where it stopped.
  */
-export function crashKillPoints(seed: number, count: number, maxEvents: number, shards: number): KillPoint[] {
+export function crashKillPoints(seed: number, count: number, stages: CrashStage[]): CrashKill[] {
   const random = seededRandom(seed);
-  const kills: KillPoint[] = [];
-  for (let k = 0; k < count; k++) {
-    const after = 1 + Math.floor(random() * maxEvents);
-    let seen = 0;
-    kills.push({
-      name: `random kill ${k + 1}: after ${after} progress event(s)`,
-      when: (e) => e.type === "progress" && ++seen >= after,
-    });
-  }
-  for (let shard = 1; shard <= shards; shard++) {
-    const inShardJob = new RegExp(`shard ${shard}/${shards}\\b`);
-    kills.push({
-      name: `shard ${shard}'s job running`,
-      when: (e) => /(^|\/)jobs$/.test(String(e.step)) && inShardJob.test(String(e.message ?? "")),
-    });
-  }
+  const eligible = stages
+    .map((stage, index) => ({ stage, index }))
+    .filter(({ stage }) => stage.maxEvents > 0);
+  const drawn = Array.from({ length: count }, () => {
+    const { index, stage } = eligible[Math.floor(random() * eligible.length)] ?? {
+      index: 0,
+      stage: stages[0],
+    };
+    return { index, after: 1 + Math.floor(random() * (stage?.maxEvents ?? 1)) };
+  });
+  const kill = (name: string, stage: CrashStage, after: number, anyType: boolean): CrashKill => ({
+    name,
+    arm: () => {
+      let current = "";
+      let seen = 0;
+      return {
+        name,
+        when: (e) => {
+          const step = String(e.step ?? "");
+          if (/\/migrate$/.test(step) && e.type === "progress") current = String(e.message ?? "");
+          if (current !== stage.during || !stage.step.test(step)) return false;
+          if (stage.message && !stage.message.test(String(e.message ?? ""))) return false;
+          return (anyType || e.type === "progress") && ++seen >= after;
+        },
+      };
+    },
+  });
+  const kills: CrashKill[] = [];
+  stages.forEach((stage, index) => {
+    if (stage.entry) kills.push(kill(`${stage.name}: its first event`, stage, 1, true));
+    for (const { after } of drawn.filter((d) => d.index === index).sort((a, b) => a.after - b.after)) {
+      kills.push(kill(`random: ${stage.name}, progress event ${after}`, stage, after, false));
+    }
+  });
   return kills;
 }

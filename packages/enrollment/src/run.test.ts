@@ -300,6 +300,51 @@ describe("runEnrollment", () => {
     expect(readFileSync(join(runDir, "retry.csv"), "utf8").trim()).toBe("customer_speaker_id,audio,channel");
   });
 
+  it("sets aside an upload that still fails after the SDK's retries, tries it again in later rounds, and completes", async () => {
+    const planDir = temp("plan");
+    const runDir = join(planDir, "run");
+    writeTestPlan(planDir, { callers: SIX, shardSize: 2 });
+    // One attempt per SDK call and 30% of all PutObjects failing: files fail in the first round,
+    // and the seeded faults let every one through within the three rounds.
+    running = await startTestSandbox(
+      { faults: { seed: 3, operations: { "s3:PutObject": { serverError: 0.3 } } } },
+      { maxAttempts: 1 },
+    );
+    const events: CvkEvent[] = [];
+    const result = await runEnrollment({
+      ...baseOptions(planDir, runDir, running),
+      onEvent: (e) => events.push(e),
+    });
+    const rounds = events.filter(
+      (e) => e.type === "info" && /failed transiently after the SDK's retries/.test(e.message),
+    );
+    expect(rounds.length).toBeGreaterThanOrEqual(1);
+    expect(result.uploads.uploaded).toBe(FILES);
+    expect(result.counts).toMatchObject({ NEW_ENROLLMENT: 6 });
+    const failedPuts = running.sandbox.log
+      .entries({ operation: "PutObject" })
+      .filter((entry) => entry.fault === "serverError").length;
+    expect(failedPuts).toBeGreaterThan(0);
+  });
+
+  it("stops with the transient error, naming how many files, when uploads keep failing through every round", async () => {
+    const planDir = temp("plan");
+    const runDir = join(planDir, "run");
+    writeTestPlan(planDir, { callers: SIX, shardSize: 2 });
+    running = await startTestSandbox(
+      { faults: { operations: { "s3:PutObject": { serverError: 1 } } } },
+      { maxAttempts: 1 },
+    );
+    await expect(runEnrollment(baseOptions(planDir, runDir, running))).rejects.toMatchObject({
+      code: "AWS_SERVICE",
+      message: expect.stringMatching(/^\d+ file\(s\) could not be uploaded after 3 rounds of retries/),
+      hint: expect.stringMatching(/re-run/i),
+    });
+    // Three rounds, each file once per round (manifests included).
+    expect(running.sandbox.log.entries({ operation: "PutObject" })).toHaveLength(3 * FILES);
+    expect(running.sandbox.log.count("StartSpeakerEnrollmentJob")).toBe(0);
+  });
+
   it("reports COMPLETED_WITH_ERRORS requests per caller (not worth retrying)", async () => {
     const planDir = temp("plan");
     const runDir = join(planDir, "run");

@@ -17,16 +17,42 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function toRequest(req: IncomingMessage, origin: string): Request {
+/**
+ * Bodies up to this size are read whole before the request is handled. Wrapping the socket in a web
+ * stream (Readable.toWeb) costs a promise and a copy per chunk, most of a recording upload's time in
+ * the server; larger bodies (multipart parts, up to 5 GiB) still stream.
+ */
+const WHOLE_BODY_LIMIT = 8 * 1024 * 1024;
+
+function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.allocUnsafe(length);
+    let offset = 0;
+    req.on("data", (chunk: Buffer) => {
+      // More than Content-Length said: the request is malformed; keep what was declared.
+      offset += chunk.copy(body, offset);
+    });
+    req.once("end", () => resolve(offset === length ? body : body.subarray(0, offset)));
+    req.once("error", reject);
+  });
+}
+
+async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2)
     headers.append(req.rawHeaders[i] ?? "", req.rawHeaders[i + 1] ?? "");
   const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
+  const url = new URL(req.url ?? "/", origin);
+  if (method === "GET" || method === "HEAD") return new Request(url, { method, headers });
+  const length = Number(req.headers["content-length"]);
+  if (Number.isInteger(length) && length >= 0 && length <= WHOLE_BODY_LIMIT) {
+    return new Request(url, { method, headers, body: await readWhole(req, length) });
+  }
+  return new Request(url, {
     method,
     headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+    body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+    duplex: "half",
   } as RequestInit);
 }
 
@@ -40,11 +66,24 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  res.writeHead(response.status, headers);
   if (!response.body) {
+    res.writeHead(response.status, headers);
     res.end();
     return;
   }
+  // JSON and XML answers and small objects go out in one write, without a web-stream pipeline.
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  const small = Number.isFinite(length)
+    ? length <= WHOLE_BODY_LIMIT
+    : /json|xml/.test(response.headers.get("content-type") ?? "");
+  if (small) {
+    const body = Buffer.from(await response.arrayBuffer());
+    headers["content-length"] = String(body.length);
+    res.writeHead(response.status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
   await new Promise<void>((resolve, reject) => {
     Readable.fromWeb(response.body as import("node:stream/web").ReadableStream)
       .pipe(res)
@@ -67,8 +106,8 @@ export async function serveSandbox(sandbox: Sandbox, options: ServeOptions = {})
   }
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${port}`}`;
-    sandbox
-      .handle(toRequest(req, origin))
+    toRequest(req, origin)
+      .then((request) => sandbox.handle(request))
       .then((response) => send(response, res))
       .catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });

@@ -1,10 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../enrollment/src/run-fixtures/test-support.ts";
 import { type CvkRun, cvkAsync } from "../test/cvk-bin.ts";
-import { CREDENTIALS, type SandboxProcess, sandboxJobs, serveSandboxProcess } from "./sandbox-process.ts";
+import {
+  CREDENTIALS,
+  removeInBackground,
+  type SandboxProcess,
+  sandboxJobs,
+  serveSandboxProcess,
+} from "./sandbox-process.ts";
 import {
   DEFECTS,
   type Expectation,
@@ -126,7 +132,7 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
 
   afterAll(async () => {
     for (const stop of stops) await stop();
-    if (base) rmSync(base, { recursive: true, force: true });
+    if (base) removeInBackground(base);
   });
 
   /** Every caller once, each with the outcome its planted defect calls for. */
@@ -196,6 +202,6 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
     expect(domains).toEqual(["cvk-scale"]);
     expect(enrollment).toHaveLength(SHARDS);
     await sandbox.stop();
-    rmSync(join(base, "sandbox-clean"), { recursive: true, force: true });
+    removeInBackground(join(base, "sandbox-clean"));
   }, 1_200_000);
 });

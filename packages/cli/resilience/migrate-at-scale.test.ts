@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SANDBOX_INSTANCE_ID } from "@cvk/harness";
@@ -10,6 +10,7 @@ import {
   comparableReport,
   crashKillPoints,
   jobsByShard,
+  removeInBackground,
   type SandboxProcess,
   sandboxJobs,
   serveSandboxProcess,
@@ -126,7 +127,7 @@ describe(`cvk migrate at scale: ${CALLERS.toLocaleString("en")} callers, SIGKILL
 
   afterAll(async () => {
     for (const stop of stops) await stop();
-    if (base) rmSync(base, { recursive: true, force: true });
+    if (base) removeInBackground(base);
   });
 
   async function serve(name: string, faults?: object): Promise<SandboxProcess> {
@@ -202,7 +203,7 @@ describe(`cvk migrate at scale: ${CALLERS.toLocaleString("en")} callers, SIGKILL
     expect(jobsCreated(sandbox, "StartFraudsterRegistrationJob")).toHaveLength(1);
     reference = comparableReport(rows);
     await sandbox.stop();
-    rmSync(join(base, "sandbox-clean"), { recursive: true, force: true });
+    removeInBackground(join(base, "sandbox-clean"));
   }, 1_200_000);
 
   it("with throttling, server errors, connection resets, latency spikes and a FAILED job, SIGKILLed at 20 seeded random points and in each shard's job, resumed each time: no duplicate job, the same report", async () => {

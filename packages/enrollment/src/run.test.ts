@@ -211,6 +211,39 @@ describe("runEnrollment", () => {
     expect(JobSummaries).toHaveLength(3);
   });
 
+  it("stopped while a shard's job runs after an earlier shard FAILED: waits for that job before retrying (one job at a time)", async () => {
+    const planDir = temp("plan");
+    const runDir = join(planDir, "run");
+    writeTestPlan(planDir, { callers: SIX, shardSize: 2 });
+    // Jobs move only when polled, as a real job would not: a resumed run that retried shard 1
+    // before finishing shard 2's job would meet ServiceQuotaExceededException until it hung.
+    running = await startTestSandbox({
+      jobs: { mode: "polls", describesPerStep: 1 },
+      faults: { failJobs: ["next-enrollment"] },
+    });
+    const controller = new AbortController();
+    await expect(
+      runEnrollment({
+        ...baseOptions(planDir, runDir, running),
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === "info" && e.step === "jobs" && /shard 2\/3: job \w+ started/.test(e.message ?? ""))
+            controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: "INTERRUPTED" });
+    const result = await runEnrollment(baseOptions(planDir, runDir, running));
+    expect(result.counts.NEW_ENROLLMENT).toBe(6);
+    expect(result.shards.map((shard) => [shard.status, shard.attempt])).toEqual([
+      ["COMPLETED", 2],
+      ["COMPLETED", 1],
+      ["COMPLETED", 1],
+    ]);
+    const starts = running.sandbox.log.entries({ operation: "StartSpeakerEnrollmentJob" });
+    expect(starts.filter((entry) => entry.error === "ServiceQuotaExceededException")).toEqual([]);
+    expect(new Set(starts.map((entry) => entry.resource).filter(Boolean)).size).toBe(4);
+  });
+
   it("after a crash (process state dropped) resumes from the journal against the same durable sandbox", async () => {
     const planDir = temp("plan");
     const runDir = join(planDir, "run");

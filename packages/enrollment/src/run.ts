@@ -991,7 +991,17 @@ export async function runJobs<Row, Report>(
 
     const jobs = stepReporter("jobs", listener);
     jobs.started(plan.shards.length, `${plan.shards.length} shard job(s), one at a time`);
-    for (const shard of plan.shards) {
+    // A shard whose job was started and has not ended goes first: a domain runs one job at a time
+    // (aws-facts.md §3), so after a crash the job still running must be waited for and collected
+    // before a failed shard is retried — starting the retry first only meets
+    // ServiceQuotaExceededException until that job ends. Otherwise shards keep the plan's order.
+    const started = state(context).shards;
+    const isRunning = (index: number) => {
+      const s = started.get(index);
+      return s?.jobId !== undefined && s.ended === undefined && !s.output;
+    };
+    const order = [...plan.shards].sort((a, b) => Number(isRunning(b.index)) - Number(isRunning(a.index)));
+    for (const shard of order) {
       let current = state(context).shards.get(shard.index) ?? { shard: shard.index, attempt: 0 };
       const retry =
         current.ended?.status === "FAILED" &&

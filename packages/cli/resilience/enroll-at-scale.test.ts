@@ -3,10 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../enrollment/src/run-fixtures/test-support.ts";
-import { type CvkRun, cvkAsync } from "../test/cvk-bin.ts";
+import { type CvkRun, cvkAsync, type KillPoint } from "../test/cvk-bin.ts";
 import {
   CREDENTIALS,
+  comparableReport,
+  crashKillPoints,
+  jobsByShard,
+  jobsCreated,
   removeInBackground,
+  runThroughKills,
   type SandboxProcess,
   sandboxJobs,
   serveSandboxProcess,
@@ -22,20 +27,30 @@ import {
 // Issue 5's Done-when at full scale, black-box: the built `cvk` (`npm run build` first) against a
 // `cvk sandbox serve` process. A 25,000-caller list with 5% planted defects of every kind goes from
 // CSV to enrolled speakers across 3 shards (`cvk fraudsters register`, then `cvk enroll run`), and
-// report.csv matches what was planted. The same list's crash, resume and fault runs are in
-// migrate-at-scale.test.ts, through `cvk migrate` (whose enrollment step is this same run).
-// CVK_SCALE_CALLERS scales it down for a quick local run.
+// report.csv matches what was planted. Then `cvk enroll run` itself, against 20% throttling and 5%
+// server errors, is SIGKILLed in its upload and in each shard's job and resumed each time: no
+// duplicate job, the same report. (`cvk migrate`'s crash run, with every fault, is in
+// migrate-at-scale.test.ts.) CVK_SCALE_CALLERS scales it down for a quick local run.
 const CALLERS = Number(process.env.CVK_SCALE_CALLERS ?? 25_000);
 const SHARDS = 3;
 const ENV = "scale";
 const BUCKETS = ["cvk-scale-in", "cvk-scale-out"];
+/** The Done-when's faults: 20% throttling and 5% server errors, on every API. */
+const FAULTS = { seed: 5, global: { throttle: 0.2, serverError: 0.05 } };
+const RANDOM_KILLS = 6;
 
-function cvk(args: string[], cwd: string): Promise<CvkRun> {
-  return cvkAsync(args, cwd, { home: cwd, env: CREDENTIALS });
+function cvk(args: string[], cwd: string, kill?: KillPoint): Promise<CvkRun> {
+  return cvkAsync(args, cwd, { home: cwd, env: CREDENTIALS, ...(kill ? { kill } : {}) });
 }
 
-function serve(dataDir: string): Promise<SandboxProcess> {
-  return serveSandboxProcess(dataDir, { minSpeechSeconds: MIN_SPEECH_SECONDS, buckets: BUCKETS });
+function serve(dataDir: string, faults?: object): Promise<SandboxProcess> {
+  return serveSandboxProcess(dataDir, {
+    minSpeechSeconds: MIN_SPEECH_SECONDS,
+    buckets: BUCKETS,
+    // Jobs move one step per 3 polls, so a kill can land while a shard's job runs.
+    jobs: "polls:3",
+    ...(faults ? { faults } : {}),
+  });
 }
 
 function config(): string {
@@ -64,9 +79,20 @@ environments:
 `;
 }
 
-/** Registers the fraudster, then enrolls, in the corpus folder with run directories under `name`. */
-async function fraudstersThenEnroll(cwd: string, name: string, url: string) {
-  const common = ["--endpoint-url", url, "--env", ENV, "--json", "--poll-interval", "20"];
+function common(url: string): string[] {
+  return ["--endpoint-url", url, "--env", ENV, "--json", "--poll-interval", "20"];
+}
+
+function enrollRun(name: string, url: string): string[] {
+  return ["enroll", "run", "plan", "--run-dir", `${name}/enroll-run`, ...common(url)];
+}
+
+function reportRows(cwd: string, name: string): Record<string, string>[] {
+  return parseCsv(readFileSync(join(cwd, name, "enroll-run", "report.csv"), "utf8"));
+}
+
+/** Registers the fraudster (its own job, not interrupted), with run directories under `name`. */
+async function registerFraudster(cwd: string, name: string, url: string): Promise<void> {
   const fraudsters = await cvk(
     [
       "fraudsters",
@@ -76,23 +102,18 @@ async function fraudstersThenEnroll(cwd: string, name: string, url: string) {
       `${name}/fraudster-plan`,
       "--run-dir",
       `${name}/fraudster-run`,
-      ...common,
+      ...common(url),
     ],
     cwd,
   );
   expect(fraudsters.code, fraudsters.stderr).toBe(0);
-  const enroll = ["enroll", "run", "plan", "--run-dir", `${name}/enroll-run`, ...common];
-  const final = await cvk(enroll, cwd);
-  return {
-    final,
-    rows: () => parseCsv(readFileSync(join(cwd, name, "enroll-run", "report.csv"), "utf8")),
-  };
 }
 
 describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted defects (black-box)`, () => {
   let base: string;
   let corpus: ScaleCorpus;
   let planned = 0;
+  let reference: string[] = [];
   const stops: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
@@ -180,10 +201,12 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
     const cwd = join(base, "source");
     const sandbox = await serve(join(base, "sandbox-clean"));
     stops.push(sandbox.stop);
-    const { final, rows: reportRows } = await fraudstersThenEnroll(cwd, "clean", sandbox.url);
+    await registerFraudster(cwd, "clean", sandbox.url);
+    const final = await cvk(enrollRun("clean", sandbox.url), cwd);
     expect(final.code, final.stderr.slice(-2000)).toBe(0);
-    const rows = reportRows();
+    const rows = reportRows(cwd, "clean");
     expectPlantedOutcomes(rows);
+    reference = comparableReport(rows);
     // Every kind of defect was planted, and the plan recorded the ones it can see.
     expect(Object.keys(corpus.planted).sort()).toEqual(DEFECTS.map((d) => d.name).sort());
     const problems = readFileSync(join(cwd, "plan", "problems.jsonl"), "utf8")
@@ -204,4 +227,49 @@ describe(`cvk enroll at scale: ${CALLERS.toLocaleString("en")} callers, planted 
     await sandbox.stop();
     removeInBackground(join(base, "sandbox-clean"));
   }, 1_200_000);
+
+  it(`cvk enroll run with 20% throttling and 5% server errors, SIGKILLed at ${RANDOM_KILLS} seeded random points in its upload and jobs and as each shard's job starts, resumed each time: no duplicate job, the same report`, async () => {
+    expect(reference.length, "the uninterrupted run must have passed").toBe(corpus.expected.size);
+    const cwd = join(base, "source");
+    const sandbox = await serve(join(base, "sandbox-crash"), FAULTS);
+    stops.push(sandbox.stop);
+    await registerFraudster(cwd, "crash", sandbox.url);
+    // `cvk enroll run` has no steps of its own to announce (`during` stays empty): its events are
+    // the upload's and the jobs', the latter naming their shard.
+    const kills = crashKillPoints(20_261_125, RANDOM_KILLS, [
+      // One progress event per 1% of the files.
+      { name: "upload", during: "", step: /(^|\/)upload$/, maxEvents: 40 },
+      ...Array.from({ length: SHARDS }, (_, i) => ({
+        name: `shard ${i + 1}'s job`,
+        during: "",
+        step: /(^|\/)jobs$/,
+        message: new RegExp(`shard ${i + 1}/${SHARDS}\\b`),
+        entry: true,
+        maxEvents: 4,
+      })),
+    ]);
+    const { outcomes } = await runThroughKills(kills, (kill) =>
+      cvk(enrollRun("crash", sandbox.url), cwd, kill),
+    );
+    console.log(outcomes.join("\n"));
+    // Faults were injected, and no job was started twice: one per shard, each COMPLETED.
+    const faults = new Set(sandbox.requests().map((entry) => entry.fault));
+    expect(faults.has("throttle") && faults.has("serverError")).toBe(true);
+    const created = jobsCreated(sandbox, "StartSpeakerEnrollmentJob");
+    expect(created).toHaveLength(SHARDS);
+    const { enrollment } = await sandboxJobs(sandbox.url);
+    expect(enrollment.map((job) => job.JobId).sort()).toEqual([...created].sort());
+    const shards = jobsByShard(enrollment);
+    expect(shards.size).toBe(SHARDS);
+    for (const [shard, jobs] of shards) {
+      expect(jobs, `shard ${shard}`).toHaveLength(1);
+      // COMPLETED_WITH_ERRORS where the shard holds callers with planted defects Voice ID rejects.
+      expect(jobs[0]?.JobStatus, `shard ${shard}`).toMatch(/^COMPLETED/);
+    }
+    // Every caller once, with the planted outcome: the uninterrupted run's report.
+    const rows = reportRows(cwd, "crash");
+    expectPlantedOutcomes(rows);
+    expect(comparableReport(rows)).toEqual(reference);
+    await sandbox.stop();
+  }, 2_400_000);
 });

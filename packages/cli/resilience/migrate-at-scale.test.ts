@@ -9,11 +9,16 @@ import {
   CREDENTIALS,
   comparableReport,
   crashKillPoints,
+  errorCode,
+  failureOf,
   jobsByShard,
+  jobsCreated,
   removeInBackground,
+  runThroughKills,
   type SandboxProcess,
   sandboxJobs,
   serveSandboxProcess,
+  shown,
 } from "./sandbox-process.ts";
 import { MIN_SPEECH_SECONDS, type ScaleCorpus, writeScaleCorpus } from "./scale-corpus.ts";
 
@@ -30,8 +35,6 @@ const PER_JOB = 10_000;
 const RANDOM_KILLS = 20;
 const ENV = "scale";
 const BUCKETS = ["cvk-migrate-in", "cvk-migrate-out"];
-/** How a run may stop on its own: clearly, and resumably (the hint says to re-run). */
-const RESUMABLE_CODES = ["JOB_FAILED", "AWS_SERVICE", "AWS_THROTTLED", "AWS_UNREACHABLE"];
 const FAULTS = {
   seed: 9,
   global: { throttle: 0.2, serverError: 0.05, connectionReset: 0.02, latencyMs: 1_500, latencyRate: 0.01 },
@@ -96,22 +99,6 @@ function migrate(cwd: string, name: string, url: string, kill?: KillPoint): Prom
   return cvkAsync(args, cwd, { home: cwd, env: CREDENTIALS, ...(kill ? { kill } : {}) });
 }
 
-/** The CvkError a run ended with (`--json`: an `error` line on stdout). */
-function failureOf(run: CvkRun): { code?: string; message?: string; hint?: string } | undefined {
-  return run.events.findLast((event) => event.type === "error") as
-    | { code?: string; message?: string; hint?: string }
-    | undefined;
-}
-
-function errorCode(run: CvkRun): string | undefined {
-  return failureOf(run)?.code;
-}
-
-/** What a failed assertion shows of a run: its error, or the end of its output. */
-function shown(run: CvkRun): string {
-  return JSON.stringify(failureOf(run)) ?? `${run.stdout.slice(-1500)}\n${run.stderr.slice(-500)}`;
-}
-
 describe(`cvk migrate at scale: ${CALLERS.toLocaleString("en")} callers, SIGKILLed and with faults (black-box)`, () => {
   let base: string;
   let cwd: string;
@@ -164,18 +151,6 @@ describe(`cvk migrate at scale: ${CALLERS.toLocaleString("en")} callers, SIGKILL
     for (const [id] of fraudsters) {
       expect(byId.get(id), id).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/fraud/i) });
     }
-  }
-
-  /** Distinct jobs the sandbox created, from its request log (an idempotent replay names the same job). */
-  function jobsCreated(sandbox: SandboxProcess, operation: string): string[] {
-    return [
-      ...new Set(
-        sandbox
-          .requests()
-          .filter((entry) => entry.operation === operation && entry.status === 200 && entry.resource)
-          .map((entry) => entry.resource as string),
-      ),
-    ];
   }
 
   let reference: string[] = [];
@@ -246,38 +221,11 @@ describe(`cvk migrate at scale: ${CALLERS.toLocaleString("en")} callers, SIGKILL
       })),
       { name: "verify", during: "Verify all", step: /\/verify speakers$/, maxEvents: 8 },
     ]);
-    const outcomes: string[] = [];
-    const stoppedOnTheirOwn: CvkRun[] = [];
-    for (const kill of kills) {
-      let run = await migrate(cwd, "faulty", sandbox.url, kill.arm());
-      // A run may stop on its own before its kill point, with a clear, resumable error: the FAILED
-      // job (JOB_FAILED), or a call still failing after every retry. The kill point is then
-      // armed again for the next invocation.
-      while (!run.killedAt && run.code !== 0) {
-        stoppedOnTheirOwn.push(run);
-        outcomes.push(`${kill.name}: stopped on its own, exit ${run.code} ${errorCode(run)}`);
-        expect(RESUMABLE_CODES, shown(run)).toContain(errorCode(run));
-        expect(failureOf(run)?.hint, shown(run)).toMatch(/re-run/i);
-        expect(stoppedOnTheirOwn.length, "runs that stopped on their own").toBeLessThanOrEqual(3);
-        run = await migrate(cwd, "faulty", sandbox.url, kill.arm());
-      }
-      outcomes.push(`${kill.name}: ${run.killedAt ? `killed at ${run.killedAt}` : `exit ${run.code}`}`);
-      // Each kill point must really be reached, before the migration could finish.
-      expect(run.killedAt, `${outcomes.join("\n")}\n${shown(run)}`).toBeDefined();
-    }
+    const { outcomes, stoppedOnTheirOwn } = await runThroughKills(kills, (kill) =>
+      migrate(cwd, "faulty", sandbox.url, kill),
+    );
     // What each invocation did, for the suite's log.
     console.log(outcomes.join("\n"));
-    let final = await migrate(cwd, "faulty", sandbox.url);
-    while (
-      final.code !== 0 &&
-      stoppedOnTheirOwn.length < 3 &&
-      RESUMABLE_CODES.includes(errorCode(final) ?? "")
-    ) {
-      stoppedOnTheirOwn.push(final);
-      outcomes.push(`final run: stopped on its own, exit ${final.code} ${errorCode(final)}`);
-      final = await migrate(cwd, "faulty", sandbox.url);
-    }
-    expect(final.code, shown(final)).toBe(0);
 
     // A run that met the FAILED job before it was retried stopped with a clear, resumable error.
     for (const run of stoppedOnTheirOwn.filter((stopped) => errorCode(stopped) === "JOB_FAILED")) {

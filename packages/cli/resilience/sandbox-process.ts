@@ -11,7 +11,8 @@ import {
 } from "@aws-sdk/client-voice-id";
 import { seededRandom } from "@cvk/core";
 import type { LoggedRequest } from "@cvk/harness";
-import { bin, type KillPoint } from "../test/cvk-bin.ts";
+import { expect } from "vitest";
+import { bin, type CvkRun, type KillPoint } from "../test/cvk-bin.ts";
 
 /** Any key works on the sandbox; the resilience runs pass these to every cvk and SDK client. */
 export const CREDENTIALS = { AWS_ACCESS_KEY_ID: "AKIDSCALE", AWS_SECRET_ACCESS_KEY: "scale-secret" };
@@ -103,26 +104,64 @@ export async function sandboxJobs(url: string): Promise<SandboxJobs> {
       registration: [],
     };
     for (const { DomainId } of DomainSummaries) {
-      let token: string | undefined;
+      let enrollmentToken: string | undefined;
       do {
         const page = await client.send(
-          new ListSpeakerEnrollmentJobsCommand({ DomainId, ...(token ? { NextToken: token } : {}) }),
+          new ListSpeakerEnrollmentJobsCommand({
+            DomainId,
+            ...(enrollmentToken ? { NextToken: enrollmentToken } : {}),
+          }),
         );
         result.enrollment.push(...(page.JobSummaries ?? []));
-        token = page.NextToken;
-      } while (token);
+        enrollmentToken = page.NextToken;
+      } while (enrollmentToken);
+      let registrationToken: string | undefined;
       do {
         const page = await client.send(
-          new ListFraudsterRegistrationJobsCommand({ DomainId, ...(token ? { NextToken: token } : {}) }),
+          new ListFraudsterRegistrationJobsCommand({
+            DomainId,
+            ...(registrationToken ? { NextToken: registrationToken } : {}),
+          }),
         );
         result.registration.push(...(page.JobSummaries ?? []));
-        token = page.NextToken;
-      } while (token);
+        registrationToken = page.NextToken;
+      } while (registrationToken);
     }
     return result;
   } finally {
     client.destroy();
   }
+}
+
+/** How a crash run may stop on its own: clearly, and resumably (the hint says to re-run). */
+export const RESUMABLE_CODES = ["JOB_FAILED", "AWS_SERVICE", "AWS_THROTTLED", "AWS_UNREACHABLE"];
+
+/** The CvkError a run ended with (`--json`: an `error` line on stdout). */
+export function failureOf(run: CvkRun): { code?: string; message?: string; hint?: string } | undefined {
+  return run.events.findLast((event) => event.type === "error") as
+    | { code?: string; message?: string; hint?: string }
+    | undefined;
+}
+
+export function errorCode(run: CvkRun): string | undefined {
+  return failureOf(run)?.code;
+}
+
+/** What a failed assertion shows of a run: its error, or the end of its output. */
+export function shown(run: CvkRun): string {
+  return JSON.stringify(failureOf(run)) ?? `${run.stdout.slice(-1500)}\n${run.stderr.slice(-500)}`;
+}
+
+/** Distinct jobs the sandbox created, from its request log (an idempotent replay names the same job). */
+export function jobsCreated(sandbox: SandboxProcess, operation: string): string[] {
+  return [
+    ...new Set(
+      sandbox
+        .requests()
+        .filter((entry) => entry.operation === operation && entry.status === 200 && entry.resource)
+        .map((entry) => entry.resource as string),
+    ),
+  ];
 }
 
 /** Jobs by the shard number in their name (`cvk-<plan id>-shard-NNN-<attempt>`). */
@@ -224,6 +263,44 @@ export function crashKillPoints(seed: number, count: number, stages: CrashStage[
     }
   });
   return kills;
+}
+
+/**
+ * A crash run: `invoke` once per kill point, each armed afresh, then once more without one. A run
+ * may stop on its own before its kill point (at most `maxStops` times in all) only with a resumable
+ * error whose hint says to re-run; it is then invoked again with the same kill point armed anew.
+ * Every kill point must be reached before the work could finish, and the last run must succeed.
+ */
+export async function runThroughKills(
+  kills: CrashKill[],
+  invoke: (kill?: KillPoint) => Promise<CvkRun>,
+  maxStops = 3,
+): Promise<{ outcomes: string[]; stoppedOnTheirOwn: CvkRun[] }> {
+  const outcomes: string[] = [];
+  const stoppedOnTheirOwn: CvkRun[] = [];
+  const stoppedOnItsOwn = (run: CvkRun, name: string) => {
+    stoppedOnTheirOwn.push(run);
+    outcomes.push(`${name}: stopped on its own, exit ${run.code} ${errorCode(run)}`);
+    expect(RESUMABLE_CODES, shown(run)).toContain(errorCode(run));
+    expect(failureOf(run)?.hint, shown(run)).toMatch(/re-run/i);
+    expect(stoppedOnTheirOwn.length, "runs that stopped on their own").toBeLessThanOrEqual(maxStops);
+  };
+  for (const kill of kills) {
+    let run = await invoke(kill.arm());
+    while (!run.killedAt && run.code !== 0) {
+      stoppedOnItsOwn(run, kill.name);
+      run = await invoke(kill.arm());
+    }
+    outcomes.push(`${kill.name}: ${run.killedAt ? `killed at ${run.killedAt}` : `exit ${run.code}`}`);
+    expect(run.killedAt, `${outcomes.join("\n")}\n${shown(run)}`).toBeDefined();
+  }
+  let final = await invoke();
+  while (final.code !== 0) {
+    stoppedOnItsOwn(final, "final run");
+    final = await invoke();
+  }
+  outcomes.push("final run: exit 0");
+  return { outcomes, stoppedOnTheirOwn };
 }
 
 /**

@@ -31,6 +31,8 @@ export async function openAwsSession(
       region: settings.region.value ?? "us-west-2",
       endpoint: running.url,
       credentials: { accessKeyId: "cvk-sandbox", secretAccessKey: "cvk-sandbox" },
+      // The CLI adds no middleware after a client's first request.
+      cacheMiddleware: true,
     });
     return {
       clients,
@@ -53,6 +55,7 @@ export async function openAwsSession(
     region: settings.region.value,
     ...(settings.profile.value ? { profile: settings.profile.value } : {}),
     ...(settings.endpointUrl.value ? { endpoint: settings.endpointUrl.value } : {}),
+    cacheMiddleware: true,
   });
   return {
     clients,

@@ -54,7 +54,9 @@ export function writeFileAtomicSync(
     if (options.folderExists !== true) mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(temp, "w");
     try {
-      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+      const bytes = typeof data === "string" ? Buffer.from(data) : data;
+      // One write(2) may take less than asked (a signal, a full pipe); go on until all is written.
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
       if (options.fsync !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ListDomainsCommand } from "@aws-sdk/client-voice-id";
 import { HttpResponse, http } from "msw";
@@ -8,7 +9,12 @@ import { QuotaLimiter } from "./quota-limiter.ts";
 import { CVK_VERSION } from "./version.ts";
 
 // A minimal wire-level endpoint: enough to see what the real SDK clients send.
-const seen: { url: string; target: string | null; userAgent: string | null }[] = [];
+const seen: {
+  url: string;
+  target: string | null;
+  userAgent: string | null;
+  payloadHash?: string | null;
+}[] = [];
 let throttleNext = 0;
 const server = setupServer(
   http.post("http://127.0.0.1:4599/", ({ request }) => {
@@ -24,7 +30,12 @@ const server = setupServer(
     return HttpResponse.json({ DomainSummaries: [] });
   }),
   http.put("http://127.0.0.1:4599/*", ({ request }) => {
-    seen.push({ url: request.url, target: null, userAgent: request.headers.get("user-agent") });
+    seen.push({
+      url: request.url,
+      target: null,
+      userAgent: request.headers.get("user-agent"),
+      payloadHash: request.headers.get("x-amz-content-sha256"),
+    });
     return new HttpResponse(null, { status: 200, headers: { etag: '"x"' } });
   }),
 );
@@ -37,6 +48,18 @@ afterEach(() => {
 afterAll(() => server.close());
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
+
+/** Clients of the wire-level endpoint above, unpaced. */
+function endpointClients(options: { cacheMiddleware?: boolean } = {}) {
+  return createAwsClients({
+    region: "us-west-2",
+    endpoint: "http://127.0.0.1:4599",
+    credentials,
+    limiter: false,
+    inProcess: true,
+    ...options,
+  });
+}
 
 describe("createAwsClients", () => {
   it("sends the cvk user agent and routes every service to an explicit endpoint", async () => {
@@ -68,15 +91,35 @@ describe("createAwsClients", () => {
   });
 
   it("uses path-style S3 addressing with an explicit endpoint", async () => {
-    const clients = await createAwsClients({
-      region: "us-west-2",
-      endpoint: "http://127.0.0.1:4599",
-      credentials,
-      limiter: false,
-      inProcess: true,
-    });
+    const clients = await endpointClients();
     await clients.s3.send(new PutObjectCommand({ Bucket: "my-bucket", Key: "a/b.txt", Body: "hi" }));
     expect(new URL(seen[0]?.url ?? "").pathname).toBe("/my-bucket/a/b.txt");
+    clients.destroy();
+  });
+
+  it("signs an S3 upload with its own ChecksumSHA256 as the payload hash, on every request", async () => {
+    const clients = await endpointClients({ cacheMiddleware: true });
+    const body = Buffer.from("a recording");
+    const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest();
+    const put = (checksum?: Buffer) =>
+      clients.s3.send(
+        new PutObjectCommand({
+          Bucket: "b",
+          Key: "k",
+          Body: body,
+          ...(checksum ? { ChecksumSHA256: checksum.toString("base64") } : {}),
+        }),
+      );
+    // Without a checksum the signer hashes the body itself (plain HTTP signs the payload).
+    await put();
+    expect(seen[0]?.payloadHash).toBe(sha256(body).toString("hex"));
+    await put(sha256(body));
+    expect(seen[1]?.payloadHash).toBe(sha256(body).toString("hex"));
+    // The header comes from the checksum, not from hashing the body again: a checksum of other
+    // bytes shows through (S3 would answer XAmzContentSHA256Mismatch). The middleware stack is
+    // resolved once per command (cacheMiddleware, as the CLI sets it) and still applies later.
+    await put(sha256("other bytes"));
+    expect(seen[2]?.payloadHash).toBe(sha256("other bytes").toString("hex"));
     clients.destroy();
   });
 

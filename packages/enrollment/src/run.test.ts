@@ -152,6 +152,27 @@ describe("runEnrollment", () => {
     expect(log.count("HeadObject")).toBe(3);
   });
 
+  it("uploads every file byte for byte while recycling read buffers across files of growing and shrinking sizes", async () => {
+    const planDir = temp("plan");
+    // Sizes alternate up and down, so a recycled buffer is sometimes too small and sometimes larger
+    // than the next file: the body must be exactly the file either way.
+    const callers = [3, 9, 4, 12, 5, 7, 3, 10].map((seconds, i) => ({ id: `c${i}`, seconds, seed: i }));
+    writeTestPlan(planDir, { callers, shardSize: 8 });
+    running = await startTestSandbox();
+    const result = await runEnrollment({
+      ...baseOptions(planDir, join(planDir, "run"), running),
+      concurrency: 2,
+    });
+    expect(result.uploads).toMatchObject({ files: 9, uploaded: 9 });
+    const s3 = running.sandbox.engine.s3;
+    for (const caller of callers) {
+      const local = readFileSync(join(planDir, "audio", `${caller.id}-1.wav`));
+      const object = s3.objectFile("cvk-in", `enroll/audio/${caller.id}-1.wav`);
+      expect(object?.size).toBe(local.length);
+      expect(object && readFileSync(object.path).equals(local)).toBe(true);
+    }
+  });
+
   it("re-running a plan with OVERWRITE after SKIP starts new jobs instead of reusing the SKIP jobs' tokens", async () => {
     const planDir = temp("plan");
     writeTestPlan(planDir, { callers: SIX.slice(0, 2), shardSize: 2 });

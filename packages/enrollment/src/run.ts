@@ -32,7 +32,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type {
   EnrollmentConfig,
@@ -58,6 +58,7 @@ import {
 } from "@cvk/core";
 import { s3Sdk, storageSdk, voiceIdSdk } from "./aws-sdk.ts";
 import type { EnrollmentPlan, PlannedShard } from "./plan-types.ts";
+import { MAX_READ_BYTES, readWhole } from "./read-whole.ts";
 import {
   type DomainData,
   deriveRunState,
@@ -528,6 +529,10 @@ async function listSizes(
   return { bucket, prefix, sizes };
 }
 
+function roundUpTo(value: number, step: number): number {
+  return Math.ceil(value / step) * step;
+}
+
 /** Failures worth another round once the SDK's own retries are spent (server errors, throttling, the network). */
 const TRANSIENT_UPLOAD_CODES = new Set(["AWS_SERVICE", "AWS_THROTTLED", "AWS_UNREACHABLE"]);
 const UPLOAD_RETRY_ROUNDS = 2;
@@ -556,17 +561,39 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
   let done = totals.skipped;
   const every = Math.max(1, Math.floor(all.length / 100));
 
+  // Read buffers go back here once their upload has ended, for the next file: a fresh 160 KB
+  // buffer per file cost more in page faults than the read itself (bench/upload.bench.ts). There are
+  // at most as many as uploads in flight, each at most PART_SIZE, the memory those uploads hold anyway.
+  const spare: Buffer[] = [];
   const one = async (target: UploadTarget): Promise<void> => {
+    let recycle: Buffer | undefined;
+    try {
+      await uploadOne(target, (size) => {
+        if (size > PART_SIZE) return undefined;
+        const reused = spare.pop();
+        recycle = reused && reused.length >= size ? reused : Buffer.allocUnsafe(roundUpTo(size, 64 * 1024));
+        return recycle;
+      });
+    } finally {
+      // Only after the upload has ended: until then the SDK may still send (or resend) the body.
+      if (recycle) spare.push(recycle);
+    }
+  };
+
+  const uploadOne = async (
+    target: UploadTarget,
+    bufferFor: (size: number) => Buffer | undefined,
+  ): Promise<void> => {
     const { bucket, key } = parseS3Uri(target.s3Uri);
     let body: Buffer;
     try {
-      const info = await stat(target.local);
-      body = info.size <= 64 * 1024 * 1024 ? await readFile(target.local) : Buffer.alloc(0);
-      if (body.length !== info.size) {
+      const read = readWhole(target.local, MAX_READ_BYTES, bufferFor);
+      if (!read.body || read.body.length !== read.size) {
         throw new CvkError("INPUT_INVALID", `${target.local} is larger than Voice ID accepts (20 MB)`, {
           hint: "Re-plan the caller list: `cvk enroll plan` rejects recordings over 20 MB.",
         });
       }
+      body = read.body;
     } catch (error) {
       if (error instanceof CvkError) throw error;
       throw new CvkError("INPUT_NOT_FOUND", `Cannot read ${target.local}: ${(error as Error).message}`, {
@@ -614,21 +641,12 @@ async function uploadAll(context: Context, report: StepReporter): Promise<RunRes
         if (body.length <= PART_SIZE) {
           // One PutObject carrying the SHA-256 already computed for the skip check: S3 verifies the
           // body against it (BadDigest otherwise), and the SDK then computes no CRC32 of its own
-          // (checking-object-integrity.html). lib-storage's Upload costs more per small file.
+          // (checking-object-integrity.html); on plain HTTP the client reuses it as the SigV4
+          // payload hash (@cvk/core createAwsClients). lib-storage's Upload costs more per small file.
           const put = new (await s3Sdk()).PutObjectCommand({
             ...params,
             ChecksumSHA256: digest.toString("base64"),
           });
-          // The same digest is the SigV4 payload hash (x-amz-content-sha256), which the signer takes
-          // from the header when present instead of hashing the body again (on plain-HTTP endpoints,
-          // such as a sandbox, the SDK signs the payload).
-          put.middlewareStack.add(
-            (next) => async (args) => {
-              (args.request as { headers: Record<string, string> }).headers["x-amz-content-sha256"] = sha256;
-              return next(args);
-            },
-            { step: "build", name: "cvkPayloadSha256" },
-          );
           await s3.send(put);
         } else {
           await new (await storageSdk()).Upload({

@@ -351,6 +351,8 @@ async function demo(context: CommandContext, args: MigrateArgs): Promise<number>
       region,
       endpoint: running.url,
       credentials: { accessKeyId: "cvk-sandbox", secretAccessKey: "cvk-sandbox" },
+      // The CLI adds no middleware after a client's first request.
+      cacheMiddleware: true,
       limiter: false,
     });
     try {

@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // One scratch TMPDIR per run, removed at the end (@cvk/core src/test-support.ts).
+    globalSetup: ["../core/src/test-support.ts"],
     // Mocks never leak between tests; every test sets up what it needs.
     clearMocks: true,
     restoreMocks: true,

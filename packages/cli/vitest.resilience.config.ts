@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // not seconds, so it is its own command (`npm run test:resilience`) and one CI step.
 export default defineConfig({
   test: {
+    // One scratch TMPDIR per run, removed at the end (@cvk/core src/test-support.ts).
+    globalSetup: ["../core/src/test-support.ts"],
     include: ["resilience/**/*.test.ts"],
     reporters: ["default", "./resilience/totals-reporter.ts"],
     clearMocks: true,

@@ -14,9 +14,9 @@ export interface LoggedRequest {
   /** Latency injected before it was answered (a fault's latency spike), in milliseconds. */
   delayedMs?: number;
   /**
-   * The id of the resource a successful Voice ID write created or returned (a Start…Job's JobId, a
-   * CreateDomain's DomainId): an idempotent replay names the same id, so counting distinct ids
-   * counts what was really created.
+   * The id of the resource a successful creating write created or returned (a Voice ID Start…Job's
+   * JobId, a CreateDomain's DomainId, a Connect CreateContactFlow's ContactFlowId): an idempotent
+   * replay names the same id, so counting distinct ids counts what was really created.
    */
   resource?: string;
 }

@@ -215,6 +215,10 @@ for (const transport of TRANSPORTS) {
           }),
         );
         expect(created.FlowContentSha256).toBe(sha256(first));
+        // The request log names the flow the Create made (distinct ids count what was created).
+        expect(started.sandbox.log.entries({ operation: "CreateContactFlow" }).at(-1)?.resource).toBe(
+          created.ContactFlowId,
+        );
         expect(created.ContactFlowArn).toBe(
           `arn:aws:connect:us-west-2:${ACCOUNT}:instance/${SANDBOX_INSTANCE_ID}/contact-flow/${created.ContactFlowId}`,
         );

@@ -165,6 +165,17 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
+/**
+ * The id a Create… answers with, for the request log: CreateContactFlow's ContactFlowId,
+ * CreateIntegrationAssociation's IntegrationAssociationId (the output shapes of the Connect model
+ * name the new resource's id first, then its ARN).
+ */
+function createdResourceId(operation: string, output: unknown): string | undefined {
+  if (!operation.startsWith("Create") || typeof output !== "object" || output === null) return undefined;
+  const id = Object.entries(output).find(([member]) => member.endsWith("Id"))?.[1];
+  return typeof id === "string" ? id : undefined;
+}
+
 export function createConnectDoor(engine: ConnectEngine, context: ServiceContext): ServiceFrontDoor {
   return {
     service: "connect",
@@ -187,7 +198,7 @@ export function createConnectDoor(engine: ConnectEngine, context: ServiceContext
           `The cvk sandbox does not implement the Amazon Connect operation ${route.operation} (${route.method} ${route.template}).`,
         );
       }
-      return {
+      const resolved: ResolvedOperation = {
         operation: route.operation,
         run: async () => {
           const region = serviceOf(request, url).region ?? context.defaultRegion;
@@ -197,9 +208,13 @@ export function createConnectDoor(engine: ConnectEngine, context: ServiceContext
           );
           // Bindings win over same-named body members, as the protocol places each member in one spot.
           const input: WireInput = { ...body, ...queryInput(url, served.query), ...path };
-          return json(200, served.run(engine, region, input));
+          const output = served.run(engine, region, input);
+          const resource = createdResourceId(route.operation, output);
+          if (resource !== undefined) resolved.resource = resource;
+          return json(200, output);
         },
       };
+      return resolved;
     },
     errorResponse(error: AwsServiceError): Response {
       return json(

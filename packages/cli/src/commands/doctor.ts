@@ -31,6 +31,14 @@ function explain<T>(resolved: Resolved<T>, unset: string): string {
   return `${String(resolved.value)} (${resolved.source}${resolved.from ? `: ${resolved.from}` : ""})`;
 }
 
+/** The report as aligned `key  value` lines, then the Voice ID end-of-life notice. */
+function printRows(output: CommandContext["output"], rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([key]) => key.length));
+  for (const [key, value] of rows) output.line(`${key.padEnd(width)}  ${value}`);
+  output.line();
+  output.line(`notice: ${VOICE_ID_NOTICE}`);
+}
+
 export async function runDoctor(context: CommandContext): Promise<number> {
   const { output } = context;
   const settings = context.settings();
@@ -88,10 +96,7 @@ export async function runDoctor(context: CommandContext): Promise<number> {
       rows.push(["voice id domain", domain ? (domain.id ?? domain.name ?? "(unnamed)") : "not configured"]);
       rows.push(["connect instance", environment.config.connect?.instanceId ?? "not configured"]);
     }
-    const width = Math.max(...rows.map(([key]) => key.length));
-    for (const [key, value] of rows) output.line(`${key.padEnd(width)}  ${value}`);
-    output.line();
-    output.line(`notice: ${VOICE_ID_NOTICE}`);
+    printRows(output, rows);
     if (!credentials.ok)
       output.warn("AWS credentials did not resolve; commands that call AWS will fail until they do.");
     return 0;
@@ -135,10 +140,7 @@ async function doctorSandbox(context: CommandContext): Promise<number> {
       ["connect instances", report.sandbox.connectInstances.join(", ")],
       ["credentials", "none needed (sandbox)"],
     ];
-    const width = Math.max(...rows.map(([key]) => key.length));
-    for (const [key, value] of rows) output.line(`${key.padEnd(width)}  ${value}`);
-    output.line();
-    output.line(`notice: ${VOICE_ID_NOTICE}`);
+    printRows(output, rows);
     return 0;
   } catch (error) {
     throw fromAwsError(error, { operation: "sandbox check" });

@@ -212,8 +212,8 @@ export const MAX_ATTEMPTS = 3;
 const DEFAULT_POLL_MS = 2000;
 const MAX_POLL_MS = 30_000;
 // Uploads in flight. S3 has no per-API TPS quota at this scale (3,500 PUT/s per prefix); the upload
-// benchmark measured 64 in flight at 1.83× `aws s3 cp --recursive`, 32 at 1.0–1.6× on a busy
-// machine, 8 at 1.28× (bench/upload.bench.ts).
+// benchmark measured 64 in flight at 2.2× `aws s3 cp --recursive` (its 10), and 32 or 8 in flight
+// slower on a busy machine (bench/upload.bench.ts).
 const DEFAULT_CONCURRENCY = 64;
 /** Files up to this size go up in one PutObject; larger ones (Voice ID allows 20 MB) as multipart (lib-storage). */
 const PART_SIZE = 8 * 1024 * 1024;

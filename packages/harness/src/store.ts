@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   createReadStream,
   createWriteStream,
@@ -15,6 +14,7 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { acquirePidLock, writeFileAtomicSync } from "@cvk/core";
+import { randomBytesPooled } from "./ids.ts";
 
 /** Bodies up to this size are written in one synchronous step; larger ones stream to disk. */
 const WHOLE_BLOB_LIMIT = 8 * 1024 * 1024;
@@ -120,7 +120,7 @@ export class SandboxStore {
    * (bench/upload.bench.ts). Larger bodies stream to disk and are never held whole.
    */
   async writeBlob(body: Readable | AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
-    const id = randomBytes(16).toString("hex");
+    const id = randomBytesPooled(16).toString("hex");
     const path = this.#blobPath(id);
     this.#ensureFolder(dirname(path));
     const iterator = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
+import { randomBytesPooled } from "../ids.ts";
 import { type ResolvedOperation, type ServiceFrontDoor, serviceOf } from "../router.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { AwsServiceError } from "../service-error.ts";
@@ -123,8 +123,8 @@ export function locate(url: URL): { bucket: string; key: string } {
 
 function requestIdHeaders(): { "x-amz-request-id": string; "x-amz-id-2": string } {
   return {
-    "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(),
-    "x-amz-id-2": randomBytes(48).toString("base64"),
+    "x-amz-request-id": randomBytesPooled(8).toString("hex").toUpperCase(),
+    "x-amz-id-2": randomBytesPooled(48).toString("base64"),
   };
 }
 

@@ -15,7 +15,6 @@ import { alphanumericId, hashPrefixedId } from "../ids.ts";
 import type { S3ObjectAccess, ServiceContext } from "../service-context.ts";
 import { JobRunner, tokenReused } from "./jobs.ts";
 import {
-  bulkHashPrefixedIds,
   compactVector,
   conflict,
   type DomainRecord,
@@ -196,13 +195,12 @@ export class VoiceIdEngine {
     this.#existingDomain(domainId);
     const table = this.#state.speakers(domainId);
     const now = this.#context.clock.now();
-    const fresh = bulkHashPrefixedIds(speakers.length);
-    const records: SpeakerRecord[] = speakers.map((seed, index) => {
+    const records: SpeakerRecord[] = speakers.map((seed) => {
       const status = seed.status ?? "ENROLLED";
       return {
         customerSpeakerId: seed.customerSpeakerId,
         generatedSpeakerId:
-          table.byCustomerId(seed.customerSpeakerId)?.generatedSpeakerId ?? (fresh[index] as string),
+          table.byCustomerId(seed.customerSpeakerId)?.generatedSpeakerId ?? hashPrefixedId(),
         status,
         createdAt: now,
         updatedAt: now,

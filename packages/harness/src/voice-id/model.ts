@@ -3,7 +3,6 @@
  * with. Record timestamps are epoch milliseconds of the sandbox clock; the wire shows epoch seconds.
  */
 
-import { randomBytes } from "node:crypto";
 import { AwsServiceError } from "../service-error.ts";
 
 /**
@@ -277,29 +276,4 @@ export function fnv1a(text: string): number {
 /** Voiceprint vectors rounded for storage (a 100,000-speaker domain keeps them all). */
 export function compactVector(vector: readonly number[]): number[] {
   return vector.map((value) => Math.round(value * 1e5) / 1e5);
-}
-
-const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/**
- * Many `id#` + 22-alphanumeric ids from one random buffer: `ids.ts` draws random bytes per id,
- * which dominates seeding 100,000 speakers. Same distribution (bytes ≥ 248 are rejected).
- */
-export function bulkHashPrefixedIds(count: number): string[] {
-  const ids: string[] = [];
-  let pool = randomBytes(count * 24 + 64);
-  let at = 0;
-  while (ids.length < count) {
-    let id = "id#";
-    while (id.length < 25) {
-      if (at >= pool.length) {
-        pool = randomBytes(4096);
-        at = 0;
-      }
-      const byte = pool[at++] as number;
-      if (byte < 248) id += ALPHANUMERIC[byte % 62];
-    }
-    ids.push(id);
-  }
-  return ids;
 }
